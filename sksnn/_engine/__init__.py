@@ -1,0 +1,40 @@
+"""The sksnn engine: pure array code (NumPy, SciPy, Numba); it never imports scikit-learn.
+
+Cells (:mod:`.snu`), surrogate derivatives (:mod:`.surrogates`), membrane non-linearities
+(:mod:`.activations`), readouts, losses, optimizers, the layer stack (:mod:`.network`) and
+thread control (:mod:`.threads`).
+"""
+
+from .activations import ACTIVATIONS
+from .losses import LOSSES
+from .network import Network
+from .optimizers import OPTIMIZERS, SGD, Adam, add_l2, clip_grad_norm
+from .readouts import READOUTS
+from .snu import SNUCell, snu_init
+from .surrogates import SURROGATES, default_slope, surrogate_derivative
+from .threads import numba_threads
+
+#: cell name -> factory taking the cell keyword arguments
+CELLS = {
+    "snu": lambda **kw: SNUCell(soft=False, **kw),
+    "ssnu": lambda **kw: SNUCell(soft=True, **kw),
+}
+
+__all__ = [
+    "ACTIVATIONS",
+    "CELLS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "READOUTS",
+    "SGD",
+    "SURROGATES",
+    "Adam",
+    "Network",
+    "SNUCell",
+    "add_l2",
+    "clip_grad_norm",
+    "default_slope",
+    "numba_threads",
+    "snu_init",
+    "surrogate_derivative",
+]

@@ -1,0 +1,47 @@
+"""Numba compilation helpers shared by every kernel module.
+
+Kernels are compiled with ``cache=True`` so that a second process loads them from disk instead
+of compiling again. When no cache folder can be written (a read-only install and no
+``NUMBA_CACHE_DIR``), Numba refuses to create a caching dispatcher; :func:`jit` then falls back
+to an in-memory compilation instead of failing at import time.
+
+``fastmath`` is restricted to the flags that keep NaN and Inf semantics, so divergence checks
+on the results still work.
+"""
+
+import warnings
+
+import numba
+
+# Every fastmath flag but 'nnan' / 'ninf' (and 'fast', which implies them).
+FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+
+
+def jit(func=None, **options):
+    """``numba.njit`` with disk caching when possible and NaN-safe fastmath.
+
+    Parameters
+    ----------
+    func : callable, optional
+        The function to compile. When omitted, returns a decorator.
+    **options
+        Passed on to :func:`numba.njit` (``cache``, ``fastmath``, ``parallel``, ...).
+    """
+    if func is None:
+        return lambda f: jit(f, **options)
+    options.setdefault("fastmath", set(FASTMATH))
+    options.setdefault("cache", True)
+    options.setdefault("nogil", True)
+    try:
+        return numba.njit(**options)(func)
+    except RuntimeError as exc:  # no writable cache locator
+        if not options.get("cache"):
+            raise
+        warnings.warn(
+            f"Numba cannot cache {func.__qualname__} ({exc}); compiling in memory instead. "
+            "Set NUMBA_CACHE_DIR to a writable folder to keep compiled kernels.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        options["cache"] = False
+        return numba.njit(**options)(func)

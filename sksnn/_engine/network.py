@@ -1,0 +1,144 @@
+"""A stack of cell layers, a readout and a loss: forward, BPTT and the parameter list.
+
+Inputs are time-major arrays ``X`` of shape (T, B, n_in). Parameters live in plain dicts, one
+per layer plus one for the readout, so they pickle, copy and compare easily; the network object
+itself only holds the configuration.
+"""
+
+import numpy as np
+
+from .losses import LOSSES
+from .readouts import READOUTS
+
+
+class Network:
+    """Stacked recurrent cells with a readout and a loss.
+
+    Parameters
+    ----------
+    cells : list of cell objects
+        One per layer (e.g. :class:`~sksnn._engine.snu.SNUCell`); each has ``init``,
+        ``forward``, ``backward``, ``param_names`` and ``weight_names``.
+    recurrent : list of bool
+        Whether each layer has a within-layer recurrent matrix.
+    readout : {"mean", "linear"}
+    loss : {"softmax_ce", "binary", "categorical", "squared_error"}
+    train_threshold, train_decay : bool
+        Whether thresholds and decays are trained (decays are kept in [0, 1]).
+    """
+
+    def __init__(
+        self, cells, recurrent, readout="mean", loss="softmax_ce", train_threshold=True,
+        train_decay=False,
+    ):  # fmt: skip
+        self.cells = list(cells)
+        self.recurrent = list(recurrent)
+        self.readout_name = readout
+        self.readout = READOUTS[readout]
+        self.loss_name = loss
+        self.loss_fn, self.link = LOSSES[loss]
+        self.train_threshold = train_threshold
+        self.train_decay = train_decay
+
+    # ------------------------------------------------------------------ parameters
+    def init(self, rng, sizes, n_out=None, dtype=np.float32, **cell_kwargs):
+        """Initial parameters for layer sizes ``sizes = [n_in, n_1, ..., n_L]``.
+
+        ``n_out`` is the readout size (linear readout only). ``cell_kwargs`` (threshold,
+        decay) go to every cell's ``init``. Returns ``(layer_params, readout_params)``.
+        """
+        layers = [
+            cell.init(rng, n_i, n_o, recurrent=rec, dtype=dtype, **cell_kwargs)
+            for cell, rec, n_i, n_o in zip(self.cells, self.recurrent, sizes[:-1], sizes[1:])
+        ]
+        readout = self.readout.init(rng, sizes[-1], n_out, dtype=dtype)
+        return layers, readout
+
+    def _trainable(self, name):
+        if name == "threshold":
+            return self.train_threshold
+        if name == "decay":
+            return self.train_decay
+        return True
+
+    def keys(self, params):
+        """The ``(layer index, name)`` of every trainable array; the readout has index -1."""
+        layers = params[0]
+        keys = [
+            (i, name)
+            for i, (cell, p) in enumerate(zip(self.cells, layers))
+            for name in cell.param_names
+            if name in p and self._trainable(name)
+        ]
+        keys += [(-1, name) for name in self.readout.param_names]
+        return keys
+
+    def flat(self, params, tree=None):
+        """The trainable arrays of ``tree`` (parameters or gradients) in :meth:`keys` order."""
+        layers, readout = params if tree is None else tree
+        return [readout[n] if i == -1 else layers[i][n] for i, n in self.keys(params)]
+
+    def is_weight(self, params):
+        """For each entry of :meth:`flat`, whether it is a synaptic weight (L2-penalised)."""
+        out = []
+        for i, name in self.keys(params):
+            owner = self.readout if i == -1 else self.cells[i]
+            out.append(name in owner.weight_names)
+        return out
+
+    def project(self, params):
+        """Keep constrained parameters feasible after an update (decays in [0, 1])."""
+        for p in params[0]:
+            if "decay" in p:
+                np.clip(p["decay"], 0.0, 1.0, out=p["decay"])
+
+    # ------------------------------------------------------------------ passes
+    def forward(self, params, X, keep_states=False):
+        """Forward pass.
+
+        Returns the readout output ``Z`` (logits: (B, C) for ``mean``, (T, B, C) for
+        ``linear``) and a list of caches. With ``keep_states`` the caches are kept even if not
+        needed later; they hold every layer's states and outputs.
+        """
+        layers, readout = params
+        caches = []
+        H = X
+        for cell, p in zip(self.cells, layers):
+            H, cache = cell.forward(p, H)
+            caches.append(cache)
+        Z, rcache = self.readout.forward(readout, H)
+        caches.append(rcache)
+        return Z, caches
+
+    def layer_outputs(self, params, X):
+        """The output sequence of every layer, each of shape (T, B, n_l)."""
+        outs = []
+        H = X
+        for cell, p in zip(self.cells, params[0]):
+            H, _ = cell.forward(p, H)
+            outs.append(H)
+        return outs
+
+    def backward(self, params, caches, dZ):
+        """BPTT from the gradient of the readout output; returns gradients like ``params``."""
+        layers, readout = params
+        dH, rgrads = self.readout.backward(readout, caches[-1], dZ)
+        grads = [None] * len(layers)
+        for i in range(len(layers) - 1, -1, -1):
+            dH, grads[i] = self.cells[i].backward(layers[i], caches[i], dH, need_dX=i > 0)
+        return grads, rgrads
+
+    def loss_grad(self, params, X, Y, mask=None):
+        """Loss, gradients (same structure as ``params``) and per-layer firing rates."""
+        Z, caches = self.forward(params, X)
+        if self.readout_name == "mean":
+            loss, dZ = self.loss_fn(Z, Y)
+        else:
+            loss, dZ = self.loss_fn(Z, Y, mask)
+        rates = [float(c[2].mean()) if len(c) > 2 else np.nan for c in caches[:-1]]
+        return loss, self.backward(params, caches, dZ.astype(Z.dtype, copy=False)), rates
+
+    def predict_output(self, params, X):
+        """The readout output passed through the loss's link (probabilities or values)."""
+        Z, _ = self.forward(params, X)
+        return self.link(Z)

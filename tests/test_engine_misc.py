@@ -1,0 +1,122 @@
+"""Losses, optimizers, Numba helpers, thread control and the engine's import boundary."""
+
+import ast
+import pathlib
+import warnings
+
+import numba
+import numpy as np
+import pytest
+
+from sksnn._engine import SGD, Adam, add_l2, clip_grad_norm, numba_threads
+from sksnn._engine._numba import jit
+from sksnn._engine.losses import LOSSES, sigmoid, softmax
+
+ENGINE = pathlib.Path(__file__).parents[1] / "sksnn" / "_engine"
+
+
+def test_engine_never_imports_scikit_learn():
+    for path in ENGINE.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level in (0, 1), f"{path.name} imports from outside the engine"
+                names = [] if node.level else [node.module]
+            for name in names:
+                root = name.split(".")[0]
+                assert root in {"", "numpy", "numba", "scipy", "math", "warnings",
+                                "contextlib"}, f"{path.name} imports {name}"  # fmt: skip
+
+
+@pytest.mark.parametrize("loss", ["binary", "categorical", "squared_error"])
+def test_sequence_losses_gradient_and_value(loss):
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((4, 3, 5))
+    if loss == "binary":
+        Y = (rng.random(Z.shape) < 0.5).astype(float)
+        p = sigmoid(Z)
+        direct = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum() / 12
+    elif loss == "categorical":
+        Y = np.eye(5)[rng.integers(0, 5, (4, 3))]
+        direct = -(Y * np.log(softmax(Z))).sum() / 12
+    else:
+        Y = rng.standard_normal(Z.shape)
+        direct = 0.5 * ((Z - Y) ** 2).sum() / 12
+    fn = LOSSES[loss][0]
+    value, dZ = fn(Z, Y, np.ones((4, 3)))
+    assert value == pytest.approx(direct, rel=1e-12)
+    eps = 1e-6
+    num = np.empty_like(Z)
+    for idx in np.ndindex(Z.shape):
+        Zp, Zm = Z.copy(), Z.copy()
+        Zp[idx] += eps
+        Zm[idx] -= eps
+        num[idx] = (fn(Zp, Y, None)[0] - fn(Zm, Y, None)[0]) / (2 * eps)
+    np.testing.assert_allclose(dZ, num, rtol=1e-6, atol=1e-9)
+
+
+def test_binary_loss_is_stable_for_large_logits():
+    Z = np.array([[[1e4, -1e4]]])
+    Y = np.array([[[0.0, 1.0]]])
+    value, dZ = LOSSES["binary"][0](Z, Y, None)
+    assert value == pytest.approx(2e4)
+    np.testing.assert_allclose(dZ, [[[1.0, -1.0]]])
+
+
+def test_adam_first_steps_match_the_formula():
+    p = [np.array([1.0, -2.0])]
+    g = [np.array([0.5, 0.1])]
+    opt = Adam(p, learning_rate_init=0.1)
+    opt.update_params(p, g)
+    # step 1: m_hat = g, v_hat = g^2 -> update = lr * g / (|g| + eps) = lr * sign(g)
+    np.testing.assert_allclose(p[0], [0.9, -2.1], rtol=1e-6)
+
+
+def test_sgd_nesterov_momentum():
+    p = [np.array([1.0])]
+    opt = SGD(p, learning_rate_init=0.1, momentum=0.5, nesterov=True)
+    opt.update_params(p, [np.array([1.0])])  # v = -0.1; p += 0.5*(-0.1) - 0.1
+    np.testing.assert_allclose(p[0], [0.85])
+    opt.update_params(p, [np.array([1.0])])  # v = -0.15; p += -0.075 - 0.1
+    np.testing.assert_allclose(p[0], [0.675])
+    plain = [np.array([1.0])]
+    opt = SGD(plain, learning_rate_init=0.1, momentum=0.5, nesterov=False)
+    opt.update_params(plain, [np.array([1.0])])
+    opt.update_params(plain, [np.array([1.0])])
+    np.testing.assert_allclose(plain[0], [0.75])
+
+
+def test_l2_and_clipping():
+    params = [np.array([3.0, 4.0]), np.array([1.0])]
+    grads = [np.zeros(2), np.zeros(1)]
+    pen = add_l2(params, grads, [True, False], alpha=0.5)
+    assert pen == pytest.approx(0.25 * 25)
+    np.testing.assert_allclose(grads[0], [1.5, 2.0])
+    np.testing.assert_allclose(grads[1], [0.0])
+    norm = clip_grad_norm(grads, 1.0)
+    assert norm == pytest.approx(2.5)
+    assert np.sqrt(sum((g**2).sum() for g in grads)) == pytest.approx(1.0)
+    assert np.isnan(clip_grad_norm([np.array([np.nan])], 1.0))
+
+
+def test_jit_falls_back_when_it_cannot_cache():
+    namespace = {}
+    exec("def f(x):\n    return x + 1\n", namespace)  # no source file: no cache locator
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        f = jit(namespace["f"])
+    assert f(1) == 2
+    assert any("NUMBA_CACHE_DIR" in str(w.message) for w in rec)
+
+
+def test_numba_threads_restores_the_count_even_on_error():
+    before = numba.get_num_threads()
+    with pytest.raises(KeyError), numba_threads(1) as n:
+        assert n == numba.get_num_threads() == 1
+        raise KeyError
+    assert numba.get_num_threads() == before
+    with numba_threads(None) as n:
+        assert n == before

@@ -1,0 +1,133 @@
+"""The fused SNU/sSNU kernels against the slow NumPy reference in ``reference.py``."""
+
+import itertools
+
+import numpy as np
+import pytest
+from reference import ref_snu_backward, ref_snu_forward
+
+from sksnn._engine import SNUCell, snu_init
+
+CONFIGS = list(
+    itertools.product(
+        [False, True],  # soft
+        ["relu", "identity", "leaky_relu"],
+        [False, True],  # recurrent
+        [False, True],  # lateral
+    )
+)
+
+
+def _layer(seed, dtype, recurrent, T=7, B=4, n_in=5, n=6):
+    rng = np.random.default_rng(seed)
+    p = snu_init(rng, n_in, n, recurrent=recurrent, dtype=dtype)
+    p["W"] *= 2.0
+    p["threshold"][:] = rng.uniform(0.3, 1.2, n)
+    p["decay"][:] = rng.uniform(0.5, 0.95, n)
+    X = rng.uniform(0, 1, (T, B, n_in)).astype(dtype)
+    dY = rng.standard_normal((T, B, n)).astype(dtype)
+    return p, X, dY
+
+
+def _ref_args(p):
+    return p["W"], p.get("H"), p["threshold"], p["decay"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("soft,activation,recurrent,lateral", CONFIGS)
+def test_forward_matches_reference(dtype, soft, activation, recurrent, lateral):
+    p, X, _ = _layer(0, dtype, recurrent)
+    cell = SNUCell(soft=soft, activation=activation, lateral=lateral)
+    Y, (_, S, _) = cell.forward(p, X)
+    S_ref, Y_ref = ref_snu_forward(
+        X.astype(np.float64), *[None if a is None else a.astype(np.float64) for a in _ref_args(p)],
+        soft=soft, activation=activation, lateral=lateral,
+    )  # fmt: skip
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    if not soft:
+        # a float32 rounding can flip a spike that sits exactly on the threshold; there is
+        # none in these draws, so spikes must agree exactly
+        np.testing.assert_array_equal(Y, Y_ref)
+        assert 0 < Y.mean() < 1, "test inputs should make some but not all units spike"
+    np.testing.assert_allclose(S, S_ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(Y, Y_ref, rtol=tol, atol=tol)
+
+
+# the surrogate only enters the hard-step SNU
+BACKWARD_CONFIGS = [
+    (*c, s) for c in CONFIGS for s in (["tanh"] if c[0] else ["tanh", "fast_sigmoid", "triangle"])
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("soft,activation,recurrent,lateral,surrogate", BACKWARD_CONFIGS)
+def test_backward_matches_reference(dtype, soft, activation, recurrent, lateral, surrogate):
+    p, X, dY = _layer(1, dtype, recurrent)
+    cell = SNUCell(soft=soft, activation=activation, lateral=lateral, surrogate=surrogate,
+                   slope=1.5)  # fmt: skip
+    _, cache = cell.forward(p, X)
+    dX, grads = cell.backward(p, cache, dY)
+    f64 = [None if a is None else a.astype(np.float64) for a in _ref_args(p)]
+    ref = ref_snu_backward(
+        X.astype(np.float64), *f64, dY.astype(np.float64), soft=soft, activation=activation,
+        lateral=lateral, surrogate=surrogate, slope=1.5,
+    )  # fmt: skip
+    tol = 2e-4 if dtype == np.float32 else 1e-10
+    for got, want in [
+        (dX, ref["dx"]),
+        (grads["W"], ref["dW"]),
+        (grads["threshold"], ref["dthreshold"]),
+        (grads["decay"], ref["ddecay"]),
+    ] + ([(grads["H"], ref["dH"])] if recurrent else []):
+        assert got.dtype == dtype
+        scale = max(1.0, np.abs(want).max())
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * scale)
+
+
+def test_kernels_do_not_write_into_inputs():
+    p, X, dY = _layer(2, np.float32, True)
+    for a in [*p.values(), X, dY]:
+        a.setflags(write=False)
+    cell = SNUCell(soft=False)
+    Y, cache = cell.forward(p, X)
+    cell.backward(p, cache, dY)
+    # nothing raised: read-only inputs are accepted and left alone
+    assert Y.flags.writeable
+
+
+def test_nan_input_propagates():
+    p, X, dY = _layer(3, np.float64, False)
+    X = X.copy()
+    X[2, 1, 0] = np.nan
+    cell = SNUCell(soft=True)
+    Y, cache = cell.forward(p, X)
+    assert np.isnan(Y[2:, 1]).any(), "a NaN input must not be hidden by the kernel"
+    _, grads = cell.backward(p, cache, dY)
+    assert not np.isfinite(grads["W"]).all()
+
+
+def test_golden_trajectory():
+    # One unit, one input, W = 0.5, decay 0.8, threshold 1, ReLU, hard step, x_t = 1.
+    # s_1 = 0.5                    y = 0
+    # s_2 = 0.5 + 0.8*0.5  = 0.9    y = 0
+    # s_3 = 0.5 + 0.8*0.9  = 1.22   y = 1   (spike)
+    # s_4 = 0.5 + 0.8*1.22*(1-1) = 0.5  y = 0   (reset)
+    # and the pattern 0.5, 0.9, 1.22 repeats with period 3.
+    p = {
+        "W": np.array([[0.5]]),
+        "threshold": np.array([1.0]),
+        "decay": np.array([0.8]),
+    }
+    X = np.ones((10, 1, 1))
+    Y, (_, S, _) = SNUCell(soft=False).forward(p, X)
+    s_expected = [0.5, 0.9, 1.22, 0.5, 0.9, 1.22, 0.5, 0.9, 1.22, 0.5]
+    y_expected = [0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
+    np.testing.assert_allclose(S[:, 0, 0], s_expected, rtol=1e-12)
+    np.testing.assert_array_equal(Y[:, 0, 0], y_expected)
+
+
+def test_unknown_names_are_clear_errors():
+    with pytest.raises(ValueError, match=r"Unknown surrogate 'nope'.*tanh"):
+        SNUCell(surrogate="nope")
+    with pytest.raises(ValueError, match=r"Unknown activation 'sigmoidal'.*relu"):
+        SNUCell(activation="sigmoidal")
