@@ -2,4 +2,6 @@
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from .snu import SNUClassifier, SNUSequencePredictor
+
+__all__ = ["SNUClassifier", "SNUSequencePredictor", "__version__"]

@@ -3,54 +3,51 @@
 import argparse
 import sys
 import time
+import warnings
 
 
 def demo(args):
-    """Train an SNU network on scikit-learn's digits, rows as 8 time steps, and report."""
-    import numpy as np
+    """Train SNU and sSNU classifiers on scikit-learn's digits (rows as time steps); report."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    from ._engine import CELLS, Adam, Network
+    from . import SNUClassifier
 
     X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).reshape(-1, 8, 8).astype(np.float32)
+    X = (X / 16.0).reshape(-1, 8, 8)  # 8 rows = 8 time steps of 8 pixels
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=args.random_state
     )
-    rng = np.random.default_rng(args.random_state)
-    sizes = [8, 128, 10]
-    net = Network([CELLS[args.cell]() for _ in sizes[1:]], [False, False], readout="mean")
-    params = net.init(rng, sizes, threshold=1.0, decay=0.8)
-    opt = Adam(net.flat(params), learning_rate_init=0.01)
-    onehot = np.eye(10, dtype=np.float32)
-    print(f"{args.cell.upper()} 8-128-10 on digits (rows as 8 time steps), Adam, batch 32")
-    start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(len(X_tr))
-        total = 0.0
-        for i in range(0, len(order), 32):
-            idx = order[i : i + 32]
-            batch = np.ascontiguousarray(X_tr[idx].transpose(1, 0, 2))
-            loss, grads, _ = net.loss_grad(params, batch, onehot[y_tr[idx]])
-            opt.update_params(net.flat(params), net.flat(params, grads))
-            net.project(params)
-            total += loss * len(idx)
-        Z = net.predict_output(params, np.ascontiguousarray(X_te.transpose(1, 0, 2)))
-        acc = float((Z.argmax(1) == y_te).mean())
-        print(f"epoch {epoch:2d}  loss {total / len(X_tr):.4f}  test accuracy {acc:.3f}")
-    print(f"fit time {time.perf_counter() - start:.1f} s")
+    print(f"digits: {len(X_tr)} training and {len(X_te)} test images, rows as 8 time steps")
+    models = {
+        "SNU (128, recurrent)": SNUClassifier((128,), random_state=args.random_state),
+        "sSNU (128, recurrent)": SNUClassifier((128,), soft=True, random_state=args.random_state),
+    }
+    rows = []
+    for name, model in models.items():
+        print(f"training {name} ...", flush=True)
+        model.set_params(verbose=args.verbose)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            model.fit(X_tr, y_tr)
+        seconds = time.perf_counter() - start
+        rates = ", ".join(f"{r:.2f}" for r in model.firing_rates_)
+        rows.append((name, model.score(X_te, y_te), seconds, model.n_iter_, rates))
+    print()
+    print(f"{'model':24s}{'test accuracy':>15s}{'fit s':>8s}{'epochs':>8s}  firing rates")
+    for name, acc, seconds, epochs, rates in rows:
+        print(f"{name:24s}{acc:15.3f}{seconds:8.1f}{epochs:8d}  {rates}")
     return 0
 
 
 def main(argv=None):
     """Entry point of ``python -m sksnn`` and of the ``sksnn`` console script."""
-    parser = argparse.ArgumentParser(prog="sksnn", description=__doc__)
+    parser = argparse.ArgumentParser(prog="sksnn", description="sksnn command line")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="train an SNU on the embedded digits data and report")
-    p.add_argument("--cell", choices=["snu", "ssnu"], default="snu")
-    p.add_argument("--epochs", type=int, default=10)
+    p = sub.add_parser("demo", help="train SNU and sSNU on the embedded digits data and report")
     p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--verbose", type=int, default=0, help="1: one line per epoch")
     p.set_defaults(func=demo)
     args = parser.parse_args(argv)
     return args.func(args)

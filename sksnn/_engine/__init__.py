@@ -7,7 +7,7 @@ thread control (:mod:`.threads`).
 
 from .activations import ACTIVATIONS
 from .losses import LOSSES
-from .network import Network
+from .network import Network, calibrate_input_gain
 from .optimizers import OPTIMIZERS, SGD, Adam, add_l2, clip_grad_norm
 from .readouts import READOUTS
 from .snu import SNUCell, snu_init
@@ -32,6 +32,7 @@ __all__ = [
     "Network",
     "SNUCell",
     "add_l2",
+    "calibrate_input_gain",
     "clip_grad_norm",
     "default_slope",
     "numba_threads",

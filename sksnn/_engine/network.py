@@ -25,16 +25,18 @@ class Network:
     loss : {"softmax_ce", "binary", "categorical", "squared_error"}
     train_threshold, train_decay : bool
         Whether thresholds and decays are trained (decays are kept in [0, 1]).
+    readout_kwargs : dict, optional
+        Passed to the readout's constructor (``scale`` for ``mean``).
     """
 
     def __init__(
         self, cells, recurrent, readout="mean", loss="softmax_ce", train_threshold=True,
-        train_decay=False,
+        train_decay=False, readout_kwargs=None,
     ):  # fmt: skip
         self.cells = list(cells)
         self.recurrent = list(recurrent)
         self.readout_name = readout
-        self.readout = READOUTS[readout]
+        self.readout = READOUTS[readout](**(readout_kwargs or {}))
         self.loss_name = loss
         self.loss_fn, self.link = LOSSES[loss]
         self.train_threshold = train_threshold
@@ -142,3 +144,50 @@ class Network:
         """The readout output passed through the loss's link (probabilities or values)."""
         Z, _ = self.forward(params, X)
         return self.link(Z)
+
+
+def calibrate_input_gain(cell, params, X, target=0.3, low=1 / 64, high=64.0, n_iter=14):
+    """Scale a layer's input weights so that a fraction ``target`` of its states exceed threshold.
+
+    A data-driven initialisation (in the spirit of LSUV, Mishkin & Matas 2016) for spiking
+    layers: Glorot weights that suit one input scale leave a layer silent or saturated under
+    another. The gain ``a`` multiplying ``W`` is found by bisection on a log scale so that the
+    share of :math:`s_t > \\theta` over the batch, steps and units is close to ``target``.
+
+    Parameters
+    ----------
+    cell : cell object
+        The layer's cell; its ``forward`` cache must hold the states ``S`` at index 1.
+    params : dict
+        The layer's parameters; ``W`` is scaled in place.
+    X : ndarray of shape (T, B, n_in)
+        A batch of the layer's inputs.
+    target : float in (0, 1)
+    low, high : float
+        Range of the gain.
+    n_iter : int
+        Bisection steps.
+
+    Returns
+    -------
+    float
+        The gain applied.
+    """
+    W0 = params["W"].copy()
+    theta = params["threshold"]
+
+    def active(gain):
+        params["W"][...] = W0 * gain
+        _, cache = cell.forward(params, X)
+        return float(np.mean(cache[1] > theta))
+
+    lo, hi = np.log(low), np.log(high)
+    for _ in range(n_iter):
+        mid = 0.5 * (lo + hi)
+        if active(np.exp(mid)) < target:
+            lo = mid
+        else:
+            hi = mid
+    gain = float(np.exp(0.5 * (lo + hi)))
+    params["W"][...] = W0 * gain
+    return gain

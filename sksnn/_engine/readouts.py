@@ -1,8 +1,9 @@
 r"""Readouts: how the last layer's output sequence becomes the network's output.
 
 ``mean``
-    Classification. The time average of the last layer's outputs (its firing rates),
-    :math:`z = \frac{1}{T}\sum_t y_t`, used as logits of a softmax. No parameters.
+    Classification. The time average of the last layer's outputs (its firing rates), times a
+    fixed scale :math:`c`, :math:`z = \frac{c}{T}\sum_t y_t`, used as logits of a softmax.
+    No trained parameters. Rates lie in [0, 1]; the scale lets the softmax become confident.
 ``linear``
     Sequences. A per-step affine map :math:`z_t = y_t W_o + b_o`; the loss applies the sigmoid
     (``binary``), softmax (``categorical``) or identity (``squared_error``) link.
@@ -12,27 +13,36 @@ import numpy as np
 
 
 class MeanReadout:
-    """Time average of the last layer (no parameters)."""
+    """Scaled time average of the last layer (no trained parameters).
+
+    Parameters
+    ----------
+    scale : float
+        Logits are ``scale * Y.mean(axis=0)``.
+    """
 
     param_names = ()
     weight_names = ()
+
+    def __init__(self, scale=1.0):
+        self.scale = float(scale)
 
     @staticmethod
     def init(rng, n_in, n_out, dtype=np.float32):
         """No parameters."""
         return {}
 
-    @staticmethod
-    def forward(params, Y):
-        """Return the time average ``Y.mean(axis=0)`` of shape (B, n) and the cache."""
-        return Y.mean(axis=0), Y.shape[0]
+    def forward(self, params, Y):
+        """Return the scaled time average, shape (B, n), and the cache."""
+        Z = Y.mean(axis=0)
+        Z *= self.scale
+        return Z, Y.shape[0]
 
-    @staticmethod
-    def backward(params, cache, dZ):
+    def backward(self, params, cache, dZ):
         """Spread the gradient evenly over the time steps."""
         T = cache
         dY = np.empty((T, *dZ.shape), dtype=dZ.dtype)
-        dY[...] = dZ / T
+        dY[...] = dZ * (self.scale / T)
         return dY, {}
 
 

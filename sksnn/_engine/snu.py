@@ -199,6 +199,7 @@ class SNUCell:
         Lateral-inhibition reset :math:`1 - \\max_j y_{t-1,j}`.
     """
 
+    spiking = True
     param_names = ("W", "H", "threshold", "decay")
     weight_names = ("W", "H")
 

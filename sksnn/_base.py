@@ -1,0 +1,422 @@
+"""The shared estimator base: parameters, the epoch/batch training loop, early stopping,
+``partial_fit``, ``warm_start``, divergence and interrupt handling, and the training history.
+
+Task-specific bases (:mod:`._classifier`, :mod:`._sequence`) say how data becomes time-major
+batches and what is scored; cell-specific mixins (:mod:`.snu`) say which cells make the layers.
+The engine (:mod:`._engine`) does the numerics.
+"""
+
+import copy
+import itertools
+import time
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from threadpoolctl import threadpool_limits
+
+from . import __version__
+from ._engine import OPTIMIZERS, Network, add_l2, calibrate_input_gain, clip_grad_norm
+from .exceptions import ConvergenceWarning, DivergenceWarning
+
+# Prediction runs in chunks of this many samples to bound memory.
+PREDICT_CHUNK = 1024
+# batch_size="auto": spiking networks learn better from small batches than sklearn's 200.
+AUTO_BATCH = 32
+# Matrix products smaller than this (multiply-adds per batch and layer) run faster on one BLAS
+# thread: the threads' start-up costs more than they save (measured: 10x on digits).
+SMALL_GEMM = 5e7
+# Batch used for the data-driven gain of spiking layers, and the share of states above
+# threshold it aims at.
+CALIBRATION_SAMPLES = 256
+CALIBRATION_TARGET = 0.3
+
+
+class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
+    """Base of every sksnn estimator: owns the training loop.
+
+    Subclasses define ``__init__`` (storing their parameters unchanged) and the hooks
+    ``_prepare_fit``, ``_prepare_predict``, ``_batch``, ``_layout``, ``_make_cells`` and
+    ``_validation_score``.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "device": [None, HasMethods(["fit", "transform"])],
+    }
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _prepare_fit(self, X, y, reset, classes=None):
+        """Validate training data; return ``(data, fitted_attrs)`` without changing ``self``."""
+
+    @abstractmethod
+    def _prepare_predict(self, X):
+        """Validate prediction input; return a data object for :meth:`_batch`."""
+
+    @abstractmethod
+    def _batch(self, data, idx, rng):
+        """Time-major batch ``(X (T, B, F), Y, mask (T, B) or None)`` of samples ``idx``."""
+
+    @abstractmethod
+    def _layout(self):
+        """``(sizes, n_out, readout, loss, readout_kwargs)`` of the network for fitted data."""
+
+    @abstractmethod
+    def _make_cells(self, n_layers):
+        """``(cells, recurrent_flags, init_kwargs)`` for ``n_layers`` layers."""
+
+    @abstractmethod
+    def _steps_hint(self, data):
+        """Typical number of time steps of a batch of ``data``."""
+
+    @abstractmethod
+    def _validation_score(self, data):
+        """Score (higher is better) of the current model on held-out ``data``."""
+
+    def _split_validation(self, data, rng):
+        """Hold out ``validation_fraction`` of the samples (subclasses may stratify)."""
+        n = data.n
+        n_val = max(1, round(self.validation_fraction * n))
+        if n - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no training sample "
+                f"out of {n}; lower it or set early_stopping=False."
+            )
+        perm = rng.permutation(n)
+        return data.subset(perm[n_val:]), data.subset(perm[:n_val])
+
+    # ------------------------------------------------------------------ state
+    @property
+    def _dtype(self):
+        return np.dtype(self.dtype)
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = [int(s) for s in sizes]
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes}.")
+        return sizes
+
+    def _initialize(self, rng, data):
+        sizes, n_out, readout, loss, readout_kwargs = self._layout()
+        cells, recurrent, init_kwargs = self._make_cells(len(sizes) - 1)
+        self._net = Network(
+            cells, recurrent, readout=readout, loss=loss,
+            train_threshold=getattr(self, "train_threshold", True),
+            train_decay=getattr(self, "train_decay", False), readout_kwargs=readout_kwargs,
+        )  # fmt: skip
+        self._params = self._net.init(rng, sizes, n_out=n_out, dtype=self._dtype, **init_kwargs)
+        self._calibrate(data, rng)
+        self._init_optimizer()
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.history_ = []
+        self._no_improvement_count = 0
+        self._best_params = copy.deepcopy(self._params)
+        self._sksnn_version = __version__
+        self._expose()
+
+    def _calibrate(self, data, rng):
+        """Data-driven gain of the input weights of every spiking hidden layer."""
+        idx = rng.permutation(data.n)[:CALIBRATION_SAMPLES]
+        H, _, _ = self._batch(data, idx, rng)
+        n_hidden = len(self._hidden_sizes())
+        self.input_gains_ = []
+        for cell, p in zip(self._net.cells[:n_hidden], self._params[0][:n_hidden]):
+            if getattr(cell, "spiking", False):
+                self.input_gains_.append(calibrate_input_gain(cell, p, H, CALIBRATION_TARGET))
+            H, _ = cell.forward(p, H)
+
+    def _blas_limit(self, n_rows):
+        """Context limiting BLAS to one thread when the layers' products are small."""
+        sizes = [self.n_features_in_, *self._hidden_sizes()]
+        largest = max(a * b for a, b in itertools.pairwise(sizes)) * n_rows
+        return threadpool_limits(limits=1 if largest < SMALL_GEMM else None, user_api="blas")
+
+    def _init_optimizer(self):
+        flat = self._net.flat(self._params)
+        if self.solver == "adam":
+            self._optimizer = OPTIMIZERS["adam"](
+                flat, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            )
+        else:
+            self._optimizer = OPTIMIZERS["sgd"](
+                flat, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+            )
+
+    def _expose(self):
+        """Publish the fitted attributes (views of the engine's parameter arrays)."""
+        layers, readout = self._params
+        self.coefs_ = [p["W"] for p in layers] + ([readout["W"]] if "W" in readout else [])
+        self.recurrent_coefs_ = [p.get("H") for p in layers]
+        self.thresholds_ = [p["threshold"] for p in layers if "threshold" in p]
+        self.decays_ = [p["decay"] for p in layers if "decay" in p]
+        self.intercepts_ = [-p["threshold"] for p in layers if "threshold" in p] + (
+            [readout["b"].copy()] if "b" in readout else []
+        )
+
+    def _restore(self, snapshot):
+        """Copy a parameter snapshot into the live arrays (references stay valid)."""
+        for live, saved in zip(self._params[0], snapshot[0]):
+            for k in live:
+                np.copyto(live[k], saved[k])
+        for k in self._params[1]:
+            np.copyto(self._params[1][k], snapshot[1][k])
+        self._expose()
+
+    def __setstate__(self, state):
+        version = state.get("_sksnn_version")
+        if version is not None and version != __version__:
+            warnings.warn(
+                f"This {type(self).__name__} was fitted with sksnn {version} and is loaded "
+                f"with sksnn {__version__}; results may differ.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, X, y, incremental=False, classes=None):
+        if self.device is not None:
+            raise ValueError(
+                "device= is reserved for sksnn's PCMDeviceTransformer, which this version does "
+                f"not include yet; got {self.device!r}. Use device=None."
+            )
+        fitted = hasattr(self, "_params")
+        first = not fitted or not (incremental or self.warm_start)
+        backup = copy.deepcopy(self.__dict__) if fitted else None
+        try:
+            data, attrs = self._prepare_fit(X, y, reset=first, classes=classes)
+            for key, value in attrs.items():
+                setattr(self, key, value)
+            if first:
+                seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+                self._rng = np.random.default_rng(seed)
+                self._predict_seed = int(self._rng.integers(np.iinfo(np.int32).max))
+                self._initialize(self._rng, data)
+            elif not incremental:
+                # warm start: new early-stopping bookkeeping, same weights and optimizer
+                self._no_improvement_count = 0
+                if self.early_stopping and self.validation_scores_ is None:
+                    self.validation_scores_ = []
+                    self.best_validation_score_ = -np.inf
+            with self._blas_limit(self._steps_hint(data) * min(data.n, 200)):
+                self._train(data, incremental)
+        except BaseException:  # Ctrl-C inside _train is handled there; this is setup or errors
+            if backup is not None:
+                self.__dict__.clear()
+                self.__dict__.update(backup)
+            raise
+        return self
+
+    def _train(self, data, incremental):
+        rng = self._rng
+        if self.early_stopping and not incremental:
+            train, val = self._split_validation(data, rng)
+        else:
+            train, val = data, None
+        n = train.n
+        if self.batch_size == "auto":
+            batch_size = min(AUTO_BATCH, n)
+        else:
+            if self.batch_size > n and not incremental:
+                warnings.warn(
+                    f"Got batch_size={self.batch_size} larger than the {n} training samples; "
+                    "using all samples in each batch.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n))
+        net, params, opt = self._net, self._params, self._optimizer
+        flat = net.flat(params)
+        is_weight = net.is_weight(params)
+        max_iter = 1 if incremental else self.max_iter
+        try:
+            for _ in range(max_iter):
+                start = time.perf_counter()
+                order = rng.permutation(n) if self.shuffle else np.arange(n)
+                total, rates, diverged = 0.0, None, False
+                for s in range(0, n, batch_size):
+                    idx = order[s : s + batch_size]
+                    Xb, Yb, Mb = self._batch(train, idx, rng)
+                    loss, grads, batch_rates = net.loss_grad(params, Xb, Yb, Mb)
+                    g = net.flat(params, grads)
+                    loss += add_l2(flat, g, is_weight, self.alpha / len(idx))
+                    norm = clip_grad_norm(g, self.max_grad_norm)
+                    if not (np.isfinite(loss) and np.isfinite(norm)):
+                        diverged = True
+                        break
+                    opt.update_params(flat, g)
+                    net.project(params)
+                    self.t_ += len(idx)
+                    total += loss * len(idx)
+                    r = np.asarray(batch_rates) * len(idx)
+                    rates = r if rates is None else rates + r
+                if diverged or not all(np.isfinite(p).all() for p in flat):
+                    self._diverged()
+                    break
+                self.n_iter_ += 1
+                self.loss_ = total / n
+                self.loss_curve_.append(self.loss_)
+                self.firing_rates_ = rates / n
+                record = {
+                    "epoch": self.n_iter_,
+                    "loss": self.loss_,
+                    "firing_rates": self.firing_rates_.tolist(),
+                }
+                if val is not None:
+                    score = self._validation_score(val)
+                    self.validation_scores_.append(score)
+                    record["validation_score"] = score
+                record["seconds"] = time.perf_counter() - start
+                self.history_.append(record)
+                if self.verbose:
+                    msg = f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}"
+                    if val is not None:
+                        msg += f", validation score = {record['validation_score']:.6f}"
+                    print(msg)
+                if self._stop_early(val is not None):
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                        "and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=3,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by the user; the model keeps the weights of the last "
+                "completed update" + (" (best validation weights)" if val is not None else ""),
+                UserWarning,
+                stacklevel=3,
+            )
+        if val is not None:
+            self._restore(self._best_params)
+        self._expose()
+
+    def _stop_early(self, use_validation):
+        """Update the best-so-far bookkeeping; return True when training should stop."""
+        if use_validation:
+            score = self.validation_scores_[-1]
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_params = copy.deepcopy(self._params)
+        else:
+            if self.loss_ > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_ < self.best_loss_:
+                self.best_loss_ = self.loss_
+                self._best_params = copy.deepcopy(self._params)
+        if self._no_improvement_count > self.n_iter_no_change:
+            what = "Validation score" if use_validation else "Training loss"
+            if self.verbose:
+                print(
+                    f"{what} did not improve more than tol={self.tol} for "
+                    f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                )
+            return True
+        return False
+
+    def _diverged(self):
+        self._restore(self._best_params)
+        self._init_optimizer()
+        warnings.warn(
+            f"Training diverged at epoch {self.n_iter_ + 1} (non-finite loss or gradient); "
+            "stopped and restored the best weights seen. Lower learning_rate_init or set "
+            "max_grad_norm.",
+            DivergenceWarning,
+            stacklevel=4,
+        )
+
+    # ------------------------------------------------------------------ inference
+    def _inference_params(self):
+        return self._params
+
+    def _outputs(self, data):
+        """Network outputs (after the loss link) for all samples of ``data``, in order."""
+        params = self._inference_params()
+        rng = np.random.default_rng(self._predict_seed)
+        outs = []
+        with self._blas_limit(self._steps_hint(data) * min(data.n, PREDICT_CHUNK)):
+            for s in range(0, data.n, PREDICT_CHUNK):
+                idx = np.arange(s, min(s + PREDICT_CHUNK, data.n))
+                Xb, _, _ = self._batch(data, idx, rng)
+                outs.append(self._net.predict_output(params, Xb))
+        return outs
+
+    def record(self, X):
+        """Record every layer's outputs (spikes) and membrane states for ``X``.
+
+        Parameters
+        ----------
+        X : array-like
+            Input in the same form as for ``predict``.
+
+        Returns
+        -------
+        list of dict
+            One dict per layer with ``"spikes"`` and ``"membrane"``, arrays of shape
+            (n_samples, n_steps, n_units) (padded with zeros beyond each sequence's end).
+        """
+        self._check_fitted()
+        data = self._prepare_predict(X)
+        rng = np.random.default_rng(self._predict_seed)
+        Xb, _, _ = self._batch(data, np.arange(data.n), rng)
+        _, caches = self._net.forward(self._inference_params(), Xb)
+        out = []
+        for cache in caches[:-1]:
+            _, S, Y = cache[:3]
+            out.append(
+                {"spikes": Y.transpose(1, 0, 2).copy(), "membrane": S.transpose(1, 0, 2).copy()}
+            )
+        return out
+
+    def _check_fitted(self):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "_params")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags
