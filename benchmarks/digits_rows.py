@@ -23,7 +23,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--soft", action="store_true", help="sSNU instead of SNU")
-    parser.add_argument("--recurrent", action="store_true")
+    parser.add_argument("--feed-forward", action="store_true", help="recurrent=False")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
@@ -35,8 +35,9 @@ def main():
             X_tr, X_te, y_tr, y_te = train_test_split(
                 X, y, test_size=0.3, stratify=y, random_state=seed
             )
-            clf = SNUClassifier((128,), soft=args.soft, recurrent=args.recurrent,
-                                random_state=seed)  # fmt: skip
+            clf = SNUClassifier((128,), soft=args.soft, random_state=seed)
+            if args.feed_forward:
+                clf.set_params(recurrent=False)
             start = time.perf_counter()
             clf.fit(X_tr, y_tr)
             seconds = time.perf_counter() - start
@@ -48,7 +49,8 @@ def main():
     print(f"mean accuracy {np.mean(accs):.4f} (min {np.min(accs):.4f})")
     if args.out:
         with open(args.out, "w") as f:
-            json.dump(dict(soft=args.soft, recurrent=args.recurrent, runs=rows), f, indent=1)
+            meta = dict(soft=args.soft, recurrent=not args.feed_forward)
+            json.dump(dict(**meta, runs=rows), f, indent=1)
 
 
 if __name__ == "__main__":

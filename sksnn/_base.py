@@ -119,33 +119,82 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         sizes = self.hidden_layer_sizes
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
-        sizes = [int(s) for s in sizes]
-        if any(s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes}.")
-        return sizes
+        sizes = list(sizes)
+        if not sizes or not all(
+            isinstance(s, Integral | np.integer) and not isinstance(s, bool) and s > 0
+            for s in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a non-empty sequence of positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
 
-    def _initialize(self, rng, data):
+    def _build_net(self):
+        """The network for the current parameters: ``(net, sizes, n_out, init_kwargs)``."""
         sizes, n_out, readout, loss, readout_kwargs = self._layout()
         cells, recurrent, init_kwargs = self._make_cells(len(sizes) - 1)
-        self._net = Network(
+        net = Network(
             cells, recurrent, readout=readout, loss=loss,
             train_threshold=getattr(self, "train_threshold", True),
             train_decay=getattr(self, "train_decay", False), readout_kwargs=readout_kwargs,
         )  # fmt: skip
-        self._params = self._net.init(rng, sizes, n_out=n_out, dtype=self._dtype, **init_kwargs)
+        return net, sizes, n_out, init_kwargs
+
+    def _initialize(self, rng, data):
+        net, sizes, n_out, init_kwargs = self._build_net()
+        self._net = net
+        self._params = net.init(rng, sizes, n_out=n_out, dtype=self._dtype, **init_kwargs)
         self._calibrate(data, rng)
         self._init_optimizer()
         self.n_iter_ = 0
         self.t_ = 0
+        self.loss_ = np.nan  # until an epoch completes
         self.loss_curve_ = []
+        self.history_ = []
+        self.firing_rates_ = np.full(len(sizes) - 1, np.nan)
+        self._sksnn_version = __version__
+        self._reset_best()
+        self._expose()
+
+    def _reset_best(self):
+        """Start the best-so-far bookkeeping of a fit (early stopping, divergence restore)."""
+        self._no_improvement_count = 0
+        self._best_loss = np.inf
+        self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
-        self.best_loss_ = None if self.early_stopping else np.inf
-        self.history_ = []
-        self._no_improvement_count = 0
         self._best_params = copy.deepcopy(self._params)
-        self._sksnn_version = __version__
-        self._expose()
+
+    def _continue(self, incremental):
+        """Prepare a warm-start fit or a later ``partial_fit`` call.
+
+        The cells are rebuilt from the current parameters (so a changed surrogate, slope,
+        activation or ``soft`` takes effect); parameters that would change the weights' shapes
+        or dtype raise a clear error. ``fit`` with ``warm_start`` starts a new optimizer, as
+        scikit-learn's MLP does; ``partial_fit`` keeps it unless the trained set changed.
+        """
+        net, sizes, n_out, _ = self._build_net()
+        wanted = net.init(np.random.default_rng(0), sizes, n_out=n_out, dtype=self._dtype)
+        have = self._params
+
+        def shapes(tree):
+            layers = [*tree[0], tree[1]]
+            return [sorted((k, v.shape, v.dtype.str) for k, v in d.items()) for d in layers]
+
+        if shapes(wanted) != shapes(have):
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"{how} continues the fitted network, but hidden_layer_sizes, recurrent, dtype "
+                "or the data's features/outputs no longer match its weights. Set "
+                "warm_start=False or call fit to start a new network."
+            )
+        keys_changed = net.keys(have) != self._net.keys(have)
+        self._net = net
+        if not incremental or keys_changed:
+            self._init_optimizer()
+        if not incremental:
+            self._reset_best()
 
     def _calibrate(self, data, rng):
         """Data-driven gain of the input weights of every spiking hidden layer."""
@@ -215,7 +264,8 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
             )
         fitted = hasattr(self, "_params")
         first = not fitted or not (incremental or self.warm_start)
-        backup = copy.deepcopy(self.__dict__) if fitted else None
+        # a failed call leaves the estimator exactly as it was (fitted or not)
+        backup = copy.deepcopy(self.__dict__) if fitted else dict(self.__dict__)
         try:
             data, attrs = self._prepare_fit(X, y, reset=first, classes=classes)
             for key, value in attrs.items():
@@ -225,18 +275,13 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 self._rng = np.random.default_rng(seed)
                 self._predict_seed = int(self._rng.integers(np.iinfo(np.int32).max))
                 self._initialize(self._rng, data)
-            elif not incremental:
-                # warm start: new early-stopping bookkeeping, same weights and optimizer
-                self._no_improvement_count = 0
-                if self.early_stopping and self.validation_scores_ is None:
-                    self.validation_scores_ = []
-                    self.best_validation_score_ = -np.inf
+            else:
+                self._continue(incremental)
             with self._blas_limit(self._steps_hint(data) * min(data.n, 200)):
                 self._train(data, incremental)
         except BaseException:  # Ctrl-C inside _train is handled there; this is setup or errors
-            if backup is not None:
-                self.__dict__.clear()
-                self.__dict__.update(backup)
+            self.__dict__.clear()
+            self.__dict__.update(backup)
             raise
         return self
 
@@ -266,13 +311,15 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
             for _ in range(max_iter):
                 start = time.perf_counter()
                 order = rng.permutation(n) if self.shuffle else np.arange(n)
-                total, rates, diverged = 0.0, None, False
+                total, weight, rates, diverged = 0.0, 0.0, None, False
                 for s in range(0, n, batch_size):
                     idx = order[s : s + batch_size]
                     Xb, Yb, Mb = self._batch(train, idx, rng)
                     loss, grads, batch_rates = net.loss_grad(params, Xb, Yb, Mb)
+                    # the loss is a mean over samples (or over valid steps, for sequences)
+                    terms = len(idx) if Mb is None else float(Mb.sum())
                     g = net.flat(params, grads)
-                    loss += add_l2(flat, g, is_weight, self.alpha / len(idx))
+                    loss += add_l2(flat, g, is_weight, self.alpha / terms)
                     norm = clip_grad_norm(g, self.max_grad_norm)
                     if not (np.isfinite(loss) and np.isfinite(norm)):
                         diverged = True
@@ -280,16 +327,17 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                     opt.update_params(flat, g)
                     net.project(params)
                     self.t_ += len(idx)
-                    total += loss * len(idx)
-                    r = np.asarray(batch_rates) * len(idx)
+                    total += loss * terms
+                    weight += terms
+                    r = np.asarray(batch_rates) * terms
                     rates = r if rates is None else rates + r
                 if diverged or not all(np.isfinite(p).all() for p in flat):
                     self._diverged()
                     break
                 self.n_iter_ += 1
-                self.loss_ = total / n
+                self.loss_ = total / weight
                 self.loss_curve_.append(self.loss_)
-                self.firing_rates_ = rates / n
+                self.firing_rates_ = rates / weight
                 record = {
                     "epoch": self.n_iter_,
                     "loss": self.loss_,
@@ -339,13 +387,15 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 self.best_validation_score_ = score
                 self._best_params = copy.deepcopy(self._params)
         else:
-            if self.loss_ > self.best_loss_ - self.tol:
+            if self.loss_ > self._best_loss - self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if self.loss_ < self.best_loss_:
-                self.best_loss_ = self.loss_
+            if self.loss_ < self._best_loss:
+                self._best_loss = self.loss_
                 self._best_params = copy.deepcopy(self._params)
+                if self.best_loss_ is not None:
+                    self.best_loss_ = self._best_loss
         if self._no_improvement_count > self.n_iter_no_change:
             what = "Validation score" if use_validation else "Training loss"
             if self.verbose:
@@ -395,18 +445,19 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         -------
         list of dict
             One dict per layer with ``"spikes"`` and ``"membrane"``, arrays of shape
-            (n_samples, n_steps, n_units) (padded with zeros beyond each sequence's end).
+            (n_samples, n_steps, n_units); zero beyond each sequence's end.
         """
         self._check_fitted()
         data = self._prepare_predict(X)
         rng = np.random.default_rng(self._predict_seed)
-        Xb, _, _ = self._batch(data, np.arange(data.n), rng)
+        Xb, _, mask = self._batch(data, np.arange(data.n), rng)
         _, caches = self._net.forward(self._inference_params(), Xb)
+        keep = 1.0 if mask is None else mask.T[:, :, None]
         out = []
         for cache in caches[:-1]:
             _, S, Y = cache[:3]
             out.append(
-                {"spikes": Y.transpose(1, 0, 2).copy(), "membrane": S.transpose(1, 0, 2).copy()}
+                {"spikes": Y.transpose(1, 0, 2) * keep, "membrane": S.transpose(1, 0, 2) * keep}
             )
         return out
 

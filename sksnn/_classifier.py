@@ -61,8 +61,11 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         name = type(self).__name__
         if ndim == 3:
             X = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")
-            if X.shape[1] < 1:
-                raise ValueError(f"X has 0 time steps; {name} needs at least one.")
+            if X.shape[1] < 1 or X.shape[2] < 1:
+                raise ValueError(
+                    f"X of shape {X.shape} has no time steps or no features; {name} needs at "
+                    "least one of each."
+                )
             _check_feature_names(self, X, reset=reset)
         else:
             X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
@@ -125,8 +128,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
     def _prepare_predict(self, X):
         self._check_fitted()
         X, _ = self._check_X(X, reset=False)
-        if X.ndim == 2:
-            check_encodable(X, self.encoding)
+        if X.ndim == 2 and self.encoding != "current":
+            # a scaler fitted on training data can step slightly outside [0, 1] on new data:
+            # a spike probability or latency is clipped there (fit itself stays strict)
+            X = np.clip(X, 0.0, 1.0)
         return _ClassData(X)
 
     def _batch(self, data, idx, rng):
@@ -196,10 +201,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         -------
         self : object
         """
-        if not hasattr(self, "_params"):
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-            self._validate_params()
+        if classes is None and not hasattr(self, "_params"):
+            raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, incremental=True, classes=classes)
 
     def predict_proba(self, X):

@@ -8,7 +8,9 @@ the gradients.
 """
 
 import numpy as np
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
 from ._base import PREDICT_CHUNK, BaseNetwork
@@ -147,6 +149,11 @@ class BaseSequencePredictor(BaseNetwork):
                 attrs["_y_1d"] = True
         if self.loss == "categorical":
             labels = np.concatenate(targets)
+            if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+                raise ValueError("y holds NaN or infinite labels.")
+            if labels.dtype == object and any(v is None for v in labels):
+                raise ValueError("y holds None labels.")
+            check_classification_targets(labels)
             if reset:
                 classes_ = np.unique(labels)
                 if len(classes_) < 2:
@@ -231,8 +238,9 @@ class BaseSequencePredictor(BaseNetwork):
             Xb, Yb, mask = self._batch(data, idx, None)
             Z, _ = self._net.forward(params, Xb)
             loss, _ = self._net.loss_fn(Z, Yb, mask)
-            total += loss * mask.sum()
-            steps += mask.sum()
+            n_steps = float(mask.sum())
+            total += loss * n_steps
+            steps += n_steps
         return total / steps
 
     def _validation_score(self, data):
@@ -242,7 +250,7 @@ class BaseSequencePredictor(BaseNetwork):
         """Cut padded (T, B, C) chunk outputs back into the input's structure."""
         flat = []
         for o in outs:
-            flat.extend(o.transpose(1, 0, 2))
+            flat.extend(np.moveaxis(o, 1, 0))
         seqs = [f[:L] for f, L in zip(flat, data.lengths)]
         if data.as_array:
             return np.stack(seqs)
@@ -277,14 +285,16 @@ class BaseSequencePredictor(BaseNetwork):
         -------
         self : object
         """
-        if not hasattr(self, "_params"):
-            self._validate_params()
         return self._fit(X, y, incremental=True)
 
     def _raw_outputs(self, X):
         data = self._prepare_predict(X)
         return data, self._outputs(data)
 
+    def _has_proba(self):
+        return self.loss != "squared_error"
+
+    @available_if(_has_proba)
     def predict_proba(self, X):
         """Per-step probabilities (``loss`` binary: per output; categorical: per class).
 
@@ -297,9 +307,9 @@ class BaseSequencePredictor(BaseNetwork):
         ndarray or list of ndarray
             Shape (n_steps_i, n_outputs) per sequence, in the structure of ``X``.
         """
-        if self.loss == "squared_error":
-            raise AttributeError("predict_proba is not available with loss='squared_error'.")
         data, outs = self._raw_outputs(X)
+        if self.loss == "binary" and self._y_1d:
+            outs = [o[..., 0] for o in outs]
         return self._per_sequence(data, outs)
 
     def predict(self, X):
@@ -320,13 +330,15 @@ class BaseSequencePredictor(BaseNetwork):
         data, outs = self._raw_outputs(X)
         if self.loss == "binary":
             outs = [(o > 0.5).astype(np.float64) for o in outs]
+        elif self.loss == "categorical":
+            outs = [o.argmax(axis=-1) for o in outs]
+        if self._y_1d and self.loss != "categorical":
+            outs = [o[..., 0] for o in outs]
         seqs = self._per_sequence(data, outs)
-        as_list = list(seqs)
         if self.loss == "categorical":
-            as_list = [self.classes_[s.argmax(axis=1)] for s in as_list]
-        elif self.loss == "squared_error" and self._y_1d:
-            as_list = [s[:, 0] for s in as_list]
-        return np.stack(as_list) if data.as_array else as_list
+            seqs = [self.classes_[s] for s in seqs]
+            return np.stack(seqs) if data.as_array else seqs
+        return seqs
 
     def score(self, X, y=None):
         """Minus the mean per-step loss (higher is better).

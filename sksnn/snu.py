@@ -184,7 +184,8 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
     encoding : {{"current", "rate", "latency"}}, default="current"
         How 2-D input becomes time steps (:mod:`sksnn.encoding`): the same values at every
         step, Bernoulli spikes with :math:`p = x`, or one spike at a value-dependent time.
-        "rate" and "latency" need features in [0, 1].{_TRAINING_PARAMS_DOC}
+        "rate" and "latency" need features in [0, 1] at fit; at prediction, values outside
+        (as a scaler fitted on training data can produce) are clipped.{_TRAINING_PARAMS_DOC}
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)

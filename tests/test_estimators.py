@@ -95,8 +95,9 @@ def test_pipeline_and_grid_search_in_parallel():
     X = DIGITS_X.reshape(len(DIGITS_X), -1) * 16
     pipe = make_pipeline(MinMaxScaler(), SNUClassifier(**FAST, n_steps=8))
     grid = {"snuclassifier__soft": [False, True], "snuclassifier__encoding": ["current", "rate"]}
-    grid = GridSearchCV(pipe, grid, cv=2, n_jobs=2)
+    grid = GridSearchCV(pipe, grid, cv=2, n_jobs=2, error_score="raise")
     grid.fit(X, DIGITS_Y)
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
     assert grid.best_score_ > 0.5
     assert len(grid.cv_results_["params"]) == 4
     assert cross_val_score(clone(pipe), X, DIGITS_Y, cv=2).mean() > 0.5
@@ -152,7 +153,7 @@ def test_partial_fit_and_warm_start():
     assert not np.array_equal(first[0], warm.coefs_[0])
 
 
-def test_max_iter_warns_and_early_stopping_restores_the_best():
+def test_max_iter_warns_and_early_stopping_stops():
     with pytest.warns(ConvergenceWarning, match="maximum iterations"):
         SNUClassifier(**{**FAST, "max_iter": 2}).fit(DIGITS_X, DIGITS_Y)
     clf = SNUClassifier(**{**FAST, "max_iter": 60}, early_stopping=True, n_iter_no_change=3)
@@ -193,20 +194,50 @@ def test_ctrl_c_leaves_a_usable_model(monkeypatch):
 def test_divergence_stops_and_keeps_the_best_weights(monkeypatch):
     from sksnn._engine.network import Network
 
+    settings = dict(**FAST, batch_size=100, n_iter_no_change=50)  # 4 batches per epoch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clean = SNUClassifier(**{**settings, "max_iter": 2}).fit(DIGITS_X, DIGITS_Y)
+    assert clean.loss_curve_[1] < clean.loss_curve_[0]  # epoch 2 is the best one
+
     original, calls = Network.loss_grad, {"n": 0}
 
     def poisoned(self, *args, **kwargs):
         calls["n"] += 1
         loss, grads, rates = original(self, *args, **kwargs)
-        return (np.nan if calls["n"] == 9 else loss), grads, rates
+        if calls["n"] == 10:  # second batch of epoch 3: one update of epoch 3 is done
+            return np.nan, grads, rates
+        return loss, grads, rates
 
     monkeypatch.setattr(Network, "loss_grad", poisoned)
-    clf = SNUClassifier(**FAST, batch_size=100)  # 4 batches per epoch: NaN in epoch 3
+    clf = SNUClassifier(**settings)
     with pytest.warns(DivergenceWarning, match="diverged at epoch 3"):
         clf.fit(DIGITS_X, DIGITS_Y)
     assert clf.n_iter_ == 2
-    assert all(np.isfinite(w).all() for w in clf.coefs_)
+    # the update made in epoch 3 before the NaN was undone: the weights are epoch 2's
+    for got, want in zip(clf.coefs_ + clf.thresholds_, clean.coefs_ + clean.thresholds_):
+        np.testing.assert_array_equal(got, want)
     assert clf.predict(DIGITS_X).shape == (400,)
+
+
+def test_early_stopping_restores_the_weights_of_the_best_validation_score(monkeypatch):
+    from sksnn._base import BaseNetwork
+
+    captured = {}
+    original = SNUClassifier._split_validation
+
+    def capture(self, data, rng):
+        train, val = original(self, data, rng)
+        captured["val"] = val
+        return train, val
+
+    monkeypatch.setattr(SNUClassifier, "_split_validation", capture)
+    clf = SNUClassifier(**{**FAST, "max_iter": 40}, early_stopping=True, n_iter_no_change=3,
+                        validation_fraction=0.3)  # fmt: skip
+    clf.fit(DIGITS_X, DIGITS_Y)
+    assert clf.validation_scores_[-1] < clf.best_validation_score_, "no later epoch was worse"
+    assert BaseNetwork._validation_score.__isabstractmethod__
+    assert clf._validation_score(captured["val"]) == clf.best_validation_score_
 
 
 def test_record_spikes_and_membranes():
@@ -223,6 +254,7 @@ def test_record_spikes_and_membranes():
     [
         (np.full((10, 8, 8), np.nan), np.arange(10) % 2, "NaN"),
         (np.ones((10, 8, 8, 1)), np.arange(10) % 2, "dim 4"),
+        (np.ones((10, 8, 0)), np.arange(10) % 2, "no time steps or no features"),
         (np.ones((10, 8, 8)), np.arange(9) % 2, "inconsistent numbers of samples"),
         (np.ones((10, 8)), np.zeros(10), "at least 2 classes"),
         (np.ones((10, 8)) * np.inf, np.arange(10) % 2, "infinity"),
@@ -235,6 +267,7 @@ def test_classifier_bad_input(X, y, match):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X, y)
+        assert clf.predict(X).shape == (10,)
         return
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
@@ -247,8 +280,6 @@ def test_classifier_bad_input_after_fit_changes_nothing():
         clf.predict(np.ones((3, 8, 5)))
     with pytest.raises(ValueError, match="fitted on 3-D input"):
         clf.predict(np.ones((3, 8)))
-    with pytest.raises(ValueError, match="rate encoding needs features in"):
-        SNUClassifier(encoding="rate").fit(np.ones((4, 3)) * 2, [0, 1, 0, 1])
     warm = clone(clf).set_params(warm_start=True).fit(DIGITS_X, DIGITS_Y)
     snapshot = pickle.dumps(warm)
     with pytest.raises(ValueError, match="NaN"):
@@ -257,12 +288,75 @@ def test_classifier_bad_input_after_fit_changes_nothing():
         warm.partial_fit(DIGITS_X[:4], [0, 1, 2, 99])
     assert pickle.dumps(warm) == snapshot
     assert pickle.dumps(clf) == before
+    with pytest.raises(ValueError, match="no longer match its weights"):
+        warm.set_params(hidden_layer_sizes=(20,)).fit(DIGITS_X, DIGITS_Y)
+    with pytest.raises(ValueError, match="no longer match its weights"):
+        warm.set_params(hidden_layer_sizes=(32,), dtype="float64").fit(DIGITS_X, DIGITS_Y)
+    assert pickle.dumps(warm.set_params(dtype="float32")) == snapshot
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+        (dict(hidden_layer_sizes=()), "hidden_layer_sizes"),
+        (dict(hidden_layer_sizes=[[3]]), "hidden_layer_sizes"),
+        (dict(surrogate="gauss"), "surrogate"),
+        (dict(decay=1.5), "decay"),
+        (dict(early_stopping=True, validation_fraction=0.9), "leaves no training sample"),
+    ],
+)
+def test_bad_parameters_and_a_failed_first_fit_leave_no_model(params, match):
+    clf = SNUClassifier(**{**FAST, **params})
+    with pytest.raises(ValueError, match=match):
+        clf.fit(DIGITS_X[:3], DIGITS_Y[:3] % 2)
     with pytest.raises(NotFittedError):
-        SNUClassifier().predict(DIGITS_X)
-    with pytest.raises(ValueError, match="hidden_layer_sizes"):
-        SNUClassifier(hidden_layer_sizes=(0,)).fit(DIGITS_X, DIGITS_Y)
-    with pytest.raises(ValueError, match="surrogate"):
-        SNUClassifier(surrogate="gauss").fit(DIGITS_X, DIGITS_Y)
+        clf.predict(DIGITS_X)
+
+
+def test_fit_rejects_rate_input_outside_unit_interval_but_predict_clips():
+    with pytest.raises(ValueError, match="rate encoding needs features in"):
+        SNUClassifier(encoding="rate").fit(np.ones((4, 3)) * 2, [0, 1, 0, 1])
+    X = DIGITS_X.reshape(len(DIGITS_X), -1)
+    clf = SNUClassifier(**FAST, encoding="rate", n_steps=8).fit(X, DIGITS_Y)
+    np.testing.assert_array_equal(
+        clf.predict_proba(X * 3), clf.predict_proba(np.minimum(X * 3, 1))
+    )
+
+
+def test_warm_start_picks_up_changed_training_parameters():
+    clf = SNUClassifier(**{**FAST, "max_iter": 2}, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(DIGITS_X, DIGITS_Y)
+        clf.set_params(learning_rate_init=1e-3, solver="sgd", surrogate="atan", soft=True)
+        clf.fit(DIGITS_X, DIGITS_Y)
+    assert type(clf._optimizer).__name__ == "SGD"
+    assert clf._optimizer.learning_rate == 1e-3
+    assert clf._net.cells[0].soft and clf._net.cells[0].surrogate == "atan"
+    assert clf.n_iter_ == 4
+
+
+def test_partial_fit_with_early_stopping_and_after_an_early_stopping_fit():
+    clf = SNUClassifier(**FAST, early_stopping=True)
+    clf.partial_fit(DIGITS_X, DIGITS_Y, classes=np.arange(10))
+    clf.partial_fit(DIGITS_X, DIGITS_Y)
+    assert clf.n_iter_ == 2 and clf.best_loss_ is None
+    stopped = SNUClassifier(**FAST, early_stopping=True).fit(DIGITS_X, DIGITS_Y)
+    stopped.partial_fit(DIGITS_X, DIGITS_Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        stopped.set_params(early_stopping=False, warm_start=True, max_iter=2)
+        stopped.fit(DIGITS_X, DIGITS_Y)
+    assert np.isfinite(stopped.best_loss_)
+
+
+def test_rate_encoding_is_reproducible_across_fits():
+    X = DIGITS_X.reshape(len(DIGITS_X), -1)
+    a = SNUClassifier(**FAST, encoding="rate", n_steps=6).fit(X, DIGITS_Y)
+    b = SNUClassifier(**FAST, encoding="rate", n_steps=6).fit(X, DIGITS_Y)
+    assert _params_equal(a, b)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
 # ---------------------------------------------------------------- sequences
@@ -358,3 +452,89 @@ def test_sequence_predict_checks():
         model.fit(_music())
     with pytest.raises(ValueError, match="expecting 6 features"):
         model.predict([np.ones((4, 5))])
+
+
+def test_sequence_predictor_in_grid_search_pickle_and_early_stopping():
+    X = _music(n=16)
+    grid = GridSearchCV(
+        SNUSequencePredictor(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+        {"soft": [False, True]}, cv=2, error_score="raise",
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        grid.fit(X)
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    model = grid.best_estimator_
+    restored = pickle.loads(pickle.dumps(model))
+    for a, b in zip(restored.predict_proba(X), model.predict_proba(X)):
+        np.testing.assert_array_equal(a, b)
+    es = SNUSequencePredictor(hidden_layer_sizes=(8,), early_stopping=True, max_iter=50,
+                              n_iter_no_change=2, random_state=0).fit(X)  # fmt: skip
+    assert es.best_validation_score_ == max(es.validation_scores_)
+    assert all(isinstance(v, float) for v in es.validation_scores_)
+
+
+def test_sequence_record_and_rates_ignore_padding():
+    X = _music()
+    model = SNUSequencePredictor(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+    rec = model.record(X)
+    for i, x in enumerate(X):
+        assert not rec[0]["membrane"][i, len(x) :].any()
+        assert not rec[0]["spikes"][i, len(x) :].any()
+    assert 0 < model.firing_rates_[0] < 1
+
+
+def test_sequence_output_structure_follows_y():
+    rng = np.random.default_rng(0)
+    X = [rng.random((n, 3)) for n in (5, 7)]
+    y = [(rng.random(n) < 0.5).astype(float) for n in (5, 7)]
+    model = SNUSequencePredictor(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert [p.shape for p in model.predict(X)] == [(5,), (7,)]
+    assert [p.shape for p in model.predict_proba(X)] == [(5,), (7,)]
+    reg = clone(model).set_params(loss="squared_error")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    assert not hasattr(reg, "predict_proba")
+    assert [p.shape for p in reg.predict(X)] == [(5,), (7,)]
+    f64 = clone(model).set_params(dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        f64.fit(X, y)
+    assert f64.coefs_[0].dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        ([np.array([0.0, 1.0, np.inf])], "NaN or infinite"),
+        ([np.array([0.0, np.nan, 1.0])], "NaN or infinite"),
+        ([np.array([0, None, 1], dtype=object)], "None labels"),
+    ],
+)
+def test_categorical_labels_are_checked(labels, match):
+    X = [np.eye(3)[[0, 1, 2]]]
+    with pytest.raises(ValueError, match=match):
+        SNUSequencePredictor(loss="categorical", max_iter=1).fit(X, labels)
+
+
+def test_sequence_failed_calls_change_nothing():
+    model = SNUSequencePredictor(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(_music())
+    before = pickle.dumps(model)
+    for bad in ([np.full((5, 6), np.nan)], np.ones((2, 5)), [np.ones((0, 6))], [np.ones(6)]):
+        with pytest.raises(ValueError):
+            model.predict(bad)
+        with pytest.raises(ValueError):
+            model.partial_fit(bad)
+    with pytest.raises(ValueError, match="needs 0/1 targets"):
+        model.partial_fit([np.full((5, 6), 0.5)])
+    assert pickle.dumps(model) == before

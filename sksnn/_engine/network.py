@@ -137,8 +137,15 @@ class Network:
             loss, dZ = self.loss_fn(Z, Y)
         else:
             loss, dZ = self.loss_fn(Z, Y, mask)
-        rates = [float(c[2].mean()) if len(c) > 2 else np.nan for c in caches[:-1]]
+        rates = [self._rate(c[2], mask) if len(c) > 2 else np.nan for c in caches[:-1]]
         return loss, self.backward(params, caches, dZ.astype(Z.dtype, copy=False)), rates
+
+    @staticmethod
+    def _rate(Y, mask):
+        """Mean output of a layer over valid steps."""
+        if mask is None:
+            return float(Y.mean())
+        return float((Y * mask[..., None]).sum()) / max(float(mask.sum()) * Y.shape[2], 1.0)
 
     def predict_output(self, params, X):
         """The readout output passed through the loss's link (probabilities or values)."""

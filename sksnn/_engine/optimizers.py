@@ -72,7 +72,8 @@ class Adam:
         """Update ``params`` in place from ``grads``."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        lr = self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        # a Python float keeps float32 parameters in float32 (NumPy 2 promotion rules)
+        lr = float(self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t))
         for p, g, m, v in zip(params, grads, self.ms, self.vs):
             m *= b1
             m += (1.0 - b1) * g
