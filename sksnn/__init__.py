@@ -2,6 +2,24 @@
 
 __version__ = "0.1.0.dev0"
 
+from .baselines import (
+    GRUClassifier,
+    GRUSequencePredictor,
+    LSTMClassifier,
+    LSTMSequencePredictor,
+    RNNClassifier,
+    RNNSequencePredictor,
+)
 from .snu import SNUClassifier, SNUSequencePredictor
 
-__all__ = ["SNUClassifier", "SNUSequencePredictor", "__version__"]
+__all__ = [
+    "GRUClassifier",
+    "GRUSequencePredictor",
+    "LSTMClassifier",
+    "LSTMSequencePredictor",
+    "RNNClassifier",
+    "RNNSequencePredictor",
+    "SNUClassifier",
+    "SNUSequencePredictor",
+    "__version__",
+]

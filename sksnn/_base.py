@@ -231,9 +231,10 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         self.recurrent_coefs_ = [p.get("H") for p in layers]
         self.thresholds_ = [p["threshold"] for p in layers if "threshold" in p]
         self.decays_ = [p["decay"] for p in layers if "decay" in p]
-        self.intercepts_ = [-p["threshold"] for p in layers if "threshold" in p] + (
-            [readout["b"].copy()] if "b" in readout else []
-        )
+        # biases: -threshold of spiking layers, b of the baselines, then the readout's
+        self.intercepts_ = [
+            p["b"] if "b" in p else -p["threshold"] for p in layers if "b" in p or "threshold" in p
+        ] + ([readout["b"]] if "b" in readout else [])
 
     def _restore(self, snapshot):
         """Copy a parameter snapshot into the live arrays (references stay valid)."""
@@ -444,8 +445,9 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         Returns
         -------
         list of dict
-            One dict per layer with ``"spikes"`` and ``"membrane"``, arrays of shape
-            (n_samples, n_steps, n_units); zero beyond each sequence's end.
+            One dict per layer, arrays of shape (n_samples, n_steps, n_units), zero beyond
+            each sequence's end: ``"spikes"`` and ``"membrane"`` for spiking layers,
+            ``"hidden"`` (and ``"cell"`` for the LSTM) for the baselines.
         """
         self._check_fitted()
         data = self._prepare_predict(X)
@@ -454,11 +456,9 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         _, caches = self._net.forward(self._inference_params(), Xb)
         keep = 1.0 if mask is None else mask.T[:, :, None]
         out = []
-        for cache in caches[:-1]:
-            _, S, Y = cache[:3]
-            out.append(
-                {"spikes": Y.transpose(1, 0, 2) * keep, "membrane": S.transpose(1, 0, 2) * keep}
-            )
+        for cell, cache in zip(self._net.cells, caches[:-1]):
+            states = cell.states(cache)
+            out.append({k: v.transpose(1, 0, 2) * keep for k, v in states.items()})
         return out
 
     def _check_fitted(self):

@@ -151,8 +151,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         return self.n_steps if data.X.ndim == 2 else data.X.shape[1]
 
     def _layout(self):
-        sizes = [self.n_features_in_, *self._hidden_sizes(), len(self.classes_)]
-        return sizes, None, "mean", "softmax_ce", {"scale": self._readout_scale}
+        n_classes = len(self.classes_)
+        if self._readout_is_last_layer:  # spiking: one output unit per class, rate readout
+            sizes = [self.n_features_in_, *self._hidden_sizes(), n_classes]
+            return sizes, None, "mean", "softmax_ce", {"scale": self._readout_scale}
+        sizes = [self.n_features_in_, *self._hidden_sizes()]
+        return sizes, n_classes, "last", "softmax_ce", {}
 
     def _split_validation(self, data, rng):
         seed = int(rng.integers(np.iinfo(np.int32).max))

@@ -2,6 +2,7 @@
 
 import inspect
 
+import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.utils import estimator_checks as ec
@@ -23,6 +24,14 @@ def all_estimators():
 INIT_PARAMS = {
     "SNUClassifier": dict(hidden_layer_sizes=(16,), n_steps=5, max_iter=100, random_state=0),
     "SNUSequencePredictor": dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+    **{
+        f"{cell}Classifier": dict(hidden_layer_sizes=(16,), n_steps=3, max_iter=60, random_state=0)
+        for cell in ("LSTM", "GRU", "RNN")
+    },
+    **{
+        f"{cell}SequencePredictor": dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+        for cell in ("LSTM", "GRU", "RNN")
+    },
 }
 
 
@@ -33,13 +42,43 @@ def instances():
 
 def test_discovery_finds_the_estimators():
     names = {cls.__name__ for cls in all_estimators()}
-    assert {"SNUClassifier", "SNUSequencePredictor"} <= names
+    assert {"SNUClassifier", "SNUSequencePredictor", "LSTMClassifier", "GRUClassifier",
+            "LSTMSequencePredictor", "GRUSequencePredictor"} <= names  # fmt: skip
     assert set(INIT_PARAMS) >= names, "every estimator needs cheap INIT_PARAMS here"
 
 
-@parametrize_with_checks(list(instances()))
+FLOAT32_ROUNDING = (
+    "float32: OpenBLAS rounds a matrix product of a different number of rows differently, so "
+    "a sample's probabilities move by about 2e-7 with the batch around it, above the check's "
+    "1e-7; test_float64_predictions_are_batch_invariant shows the float64 model is exact. "
+    "(The SNU's spike outputs absorb such rounding.)"
+)
+
+
+def expected_failed_checks(estimator):
+    if type(estimator).__name__ in ("LSTMClassifier", "GRUClassifier", "RNNClassifier"):
+        return {
+            "check_methods_sample_order_invariance": FLOAT32_ROUNDING,
+            "check_methods_subset_invariance": FLOAT32_ROUNDING,
+        }
+    return {}
+
+
+@parametrize_with_checks(list(instances()), expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("name", ["LSTMClassifier", "GRUClassifier", "RNNClassifier"])
+def test_float64_predictions_are_batch_invariant(name):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5, 3))
+    y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
+    est = getattr(sksnn, name)(**{**INIT_PARAMS[name], "dtype": "float64"}).fit(X, y)
+    full = est.predict_proba(X)
+    np.testing.assert_allclose(est.predict_proba(X[:7]), full[:7], rtol=1e-12, atol=1e-14)
+    order = rng.permutation(60)
+    np.testing.assert_allclose(est.predict_proba(X[order]), full[order], rtol=1e-12, atol=1e-14)
 
 
 # Sequence predictors take 3-D or ragged input only (tag two_d_array=False), so scikit-learn

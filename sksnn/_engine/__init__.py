@@ -6,10 +6,13 @@ thread control (:mod:`.threads`).
 """
 
 from .activations import ACTIVATIONS
+from .gru import GRUCell
 from .losses import LOSSES
+from .lstm import LSTMCell
 from .network import Network, calibrate_input_gain
 from .optimizers import OPTIMIZERS, SGD, Adam, add_l2, clip_grad_norm
 from .readouts import READOUTS
+from .rnn import RNNCell
 from .snu import SNUCell, snu_init
 from .surrogates import SURROGATES, default_slope, surrogate_derivative
 from .threads import numba_threads
@@ -18,6 +21,9 @@ from .threads import numba_threads
 CELLS = {
     "snu": lambda **kw: SNUCell(soft=False, **kw),
     "ssnu": lambda **kw: SNUCell(soft=True, **kw),
+    "lstm": LSTMCell,
+    "gru": GRUCell,
+    "rnn": RNNCell,
 }
 
 __all__ = [
@@ -29,7 +35,10 @@ __all__ = [
     "SGD",
     "SURROGATES",
     "Adam",
+    "GRUCell",
+    "LSTMCell",
     "Network",
+    "RNNCell",
     "SNUCell",
     "add_l2",
     "calibrate_input_gain",

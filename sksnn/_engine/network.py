@@ -133,11 +133,12 @@ class Network:
     def loss_grad(self, params, X, Y, mask=None):
         """Loss, gradients (same structure as ``params``) and per-layer firing rates."""
         Z, caches = self.forward(params, X)
-        if self.readout_name == "mean":
+        if self.readout_name in ("mean", "last"):
             loss, dZ = self.loss_fn(Z, Y)
         else:
             loss, dZ = self.loss_fn(Z, Y, mask)
-        rates = [self._rate(c[2], mask) if len(c) > 2 else np.nan for c in caches[:-1]]
+        # every cell's cache ends with its output sequence
+        rates = [self._rate(c[-1], mask) for c in caches[:-1]]
         return loss, self.backward(params, caches, dZ.astype(Z.dtype, copy=False)), rates
 
     @staticmethod

@@ -4,6 +4,9 @@ r"""Readouts: how the last layer's output sequence becomes the network's output.
     Classification. The time average of the last layer's outputs (its firing rates), times a
     fixed scale :math:`c`, :math:`z = \frac{c}{T}\sum_t y_t`, used as logits of a softmax.
     No trained parameters. Rates lie in [0, 1]; the scale lets the softmax become confident.
+``last``
+    Classification by non-spiking recurrent layers: an affine map of the last step,
+    :math:`z = y_T W_o + b_o`, used as logits of a softmax.
 ``linear``
     Sequences. A per-step affine map :math:`z_t = y_t W_o + b_o`; the loss applies the sigmoid
     (``binary``), softmax (``categorical``) or identity (``squared_error``) link.
@@ -79,4 +82,21 @@ class LinearReadout:
         return (dZ2 @ params["W"].T).reshape(T, B, n), grads
 
 
-READOUTS = {"mean": MeanReadout, "linear": LinearReadout}
+class LastReadout(LinearReadout):
+    """Affine readout of the last step only, ``z = y_T W + b`` (classification by LSTM/GRU)."""
+
+    def forward(self, params, Y):
+        """Return ``Z`` of shape (B, n_out) and the cache."""
+        Z = Y[-1] @ params["W"]
+        Z += params["b"]
+        return Z, Y
+
+    def backward(self, params, cache, dZ):
+        """Gradients of the weights and of the last layer's outputs (zero before the end)."""
+        Y = cache
+        dY = np.zeros_like(Y)
+        dY[-1] = dZ @ params["W"].T
+        return dY, {"W": Y[-1].T @ dZ, "b": dZ.sum(axis=0)}
+
+
+READOUTS = {"mean": MeanReadout, "linear": LinearReadout, "last": LastReadout}

@@ -287,3 +287,8 @@ class SNUCell:
             grads["H"] = Y[:-1].reshape(-1, n).T @ dV[1:].reshape(-1, n)
         dX = (dV2 @ W.T).reshape(T, B, n_in) if need_dX else None
         return dX, grads
+
+    @staticmethod
+    def states(cache):
+        """Per-step internal states for recording: spikes (outputs) and membrane states."""
+        return {"spikes": cache[2], "membrane": cache[1]}

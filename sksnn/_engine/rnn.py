@@ -1,0 +1,94 @@
+r"""Plain tanh recurrent layer (Elman RNN), as PyTorch's ``nn.RNN``.
+
+.. math::
+
+    h_t = \tanh(x_t W + h_{t-1} H + b), \qquad h_0 = 0
+
+Mapping to PyTorch: ``W = weight_ih_l0.T``, ``H = weight_hh_l0.T``,
+``b = bias_ih_l0 + bias_hh_l0``. Backward:
+:math:`\delta a_t = (\delta h_t + \delta a_{t+1} H^\top)(1 - h_t^2)`.
+"""
+
+import numpy as np
+
+from ._numba import jit
+from .lstm import _uniform_init
+
+
+@jit
+def _rnn_forward_kernel(A, H, Y, rec):
+    T, B, n = A.shape
+    for t in range(T):
+        if t > 0:
+            np.dot(Y[t - 1], H, rec)
+        for b in range(B):
+            for j in range(n):
+                a = A[t, b, j]
+                if t > 0:
+                    a += rec[b, j]
+                Y[t, b, j] = np.tanh(a)
+
+
+@jit
+def _rnn_backward_kernel(dY, Y, HT, dA, rec):
+    T, B, n = Y.shape
+    for t in range(T - 1, -1, -1):
+        nxt = t < T - 1
+        if nxt:
+            np.dot(dA[t + 1], HT, rec)
+        for b in range(B):
+            for j in range(n):
+                dh = dY[t, b, j]
+                if nxt:
+                    dh += rec[b, j]
+                y = Y[t, b, j]
+                dA[t, b, j] = dh * (1.0 - y * y)
+
+
+class RNNCell:
+    """A tanh RNN layer over whole sequences (stateless configuration; weights in a dict)."""
+
+    spiking = False
+    param_names = ("W", "H", "b")
+    weight_names = ("W", "H")
+
+    @staticmethod
+    def init(rng, n_in, n_out, *, recurrent=True, dtype=np.float32, **unused):
+        """PyTorch-style uniform initialisation."""
+        return _uniform_init(rng, n_in, n_out, 1, dtype)
+
+    def forward(self, params, X):
+        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
+        W = params["W"]
+        T, B, n_in = X.shape
+        n = W.shape[1]
+        A = (X.reshape(T * B, n_in) @ W).reshape(T, B, n)
+        A += params["b"]
+        Y = np.empty_like(A)
+        _rnn_forward_kernel(A, params["H"], Y, np.empty((B, n), dtype=W.dtype))
+        return Y, (X, Y)
+
+    def backward(self, params, cache, dY, need_dX=True):
+        """BPTT; returns ``dX`` (or None) and the gradients."""
+        X, Y = cache
+        W, H = params["W"], params["H"]
+        T, B, n_in = X.shape
+        n = H.shape[0]
+        dA = np.empty_like(Y)
+        _rnn_backward_kernel(
+            np.ascontiguousarray(dY, dtype=W.dtype), Y, np.ascontiguousarray(H.T), dA,
+            np.empty((B, n), dtype=W.dtype),
+        )  # fmt: skip
+        dA2 = dA.reshape(T * B, n)
+        grads = {
+            "W": X.reshape(T * B, n_in).T @ dA2,
+            "H": Y[:-1].reshape(-1, n).T @ dA[1:].reshape(-1, n),
+            "b": dA2.sum(axis=0),
+        }
+        dX = (dA2 @ W.T).reshape(T, B, n_in) if need_dX else None
+        return dX, grads
+
+    @staticmethod
+    def states(cache):
+        """Per-step hidden output for recording."""
+        return {"hidden": cache[1]}
