@@ -10,6 +10,7 @@ from .baselines import (
     RNNClassifier,
     RNNSequencePredictor,
 )
+from .pcm import PCMDeviceTransformer
 from .snu import SNUClassifier, SNUSequencePredictor
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "GRUSequencePredictor",
     "LSTMClassifier",
     "LSTMSequencePredictor",
+    "PCMDeviceTransformer",
     "RNNClassifier",
     "RNNSequencePredictor",
     "SNUClassifier",

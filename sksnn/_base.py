@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from ._engine import OPTIMIZERS, Network, add_l2, calibrate_input_gain, clip_grad_norm
+from ._engine import OPTIMIZERS, Network, add_l2, calibrate_input_gain, clip_grad_norm, pcm
 from .exceptions import ConvergenceWarning, DivergenceWarning
 
 # Prediction runs in chunks of this many samples to bound memory.
@@ -67,6 +67,7 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [None, HasMethods(["fit", "transform"])],
+        "device_training": [StrOptions({"off", "noise", "in_loop"})],
     }
 
     # ------------------------------------------------------------------ hooks
@@ -142,6 +143,7 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         return net, sizes, n_out, init_kwargs
 
     def _initialize(self, rng, data):
+        self.__dict__.pop("_device_arrays", None)  # in-the-loop devices of an earlier fit
         net, sizes, n_out, init_kwargs = self._build_net()
         self._net = net
         self._params = net.init(rng, sizes, n_out=n_out, dtype=self._dtype, **init_kwargs)
@@ -258,10 +260,10 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ training
     def _fit(self, X, y, incremental=False, classes=None):
-        if self.device is not None:
+        if self.device_training != "off" and not hasattr(self.device, "_device_params"):
             raise ValueError(
-                "device= is reserved for sksnn's PCMDeviceTransformer, which this version does "
-                f"not include yet; got {self.device!r}. Use device=None."
+                f"device_training={self.device_training!r} needs device=PCMDeviceTransformer(...);"
+                f" got device={self.device!r}."
             )
         fitted = hasattr(self, "_params")
         first = not fitted or not (incremental or self.warm_start)
@@ -316,7 +318,8 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 for s in range(0, n, batch_size):
                     idx = order[s : s + batch_size]
                     Xb, Yb, Mb = self._batch(train, idx, rng)
-                    loss, grads, batch_rates = net.loss_grad(params, Xb, Yb, Mb)
+                    seen = self._training_params(rng)  # device weights, or params itself
+                    loss, grads, batch_rates = net.loss_grad(seen, Xb, Yb, Mb)
                     # the loss is a mean over samples (or over valid steps, for sequences)
                     terms = len(idx) if Mb is None else float(Mb.sum())
                     g = net.flat(params, grads)
@@ -327,6 +330,7 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                         break
                     opt.update_params(flat, g)
                     net.project(params)
+                    self._after_update(rng)
                     self.t_ += len(idx)
                     total += loss * terms
                     weight += terms
@@ -419,8 +423,70 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         )
 
     # ------------------------------------------------------------------ inference
+    def _weight_slots(self):
+        """``(where, name)`` of every synaptic matrix: layer index (or -1: readout) and key."""
+        layers = self._params[0]
+        slots = [
+            (i, name)
+            for i, (cell, p) in enumerate(zip(self._net.cells, layers))
+            for name in cell.weight_names
+            if name in p
+        ]
+        return slots + [(-1, name) for name in self._net.readout.weight_names]
+
+    @staticmethod
+    def _replace(params, replacements):
+        """A shallow copy of ``params`` with some arrays replaced (the originals untouched)."""
+        layers = [dict(p) for p in params[0]]
+        readout = dict(params[1])
+        for (i, name), value in replacements.items():
+            (readout if i == -1 else layers[i])[name] = value
+        return layers, readout
+
     def _inference_params(self):
-        return self._params
+        """The parameters used for prediction: the device's weights when ``device`` is set."""
+        if self.device is None:
+            return self._params
+        from sklearn.base import clone
+
+        seed = getattr(self.device, "random_state", None)
+        base = self._predict_seed if seed is None else check_random_state(seed).randint(2**31)
+        replacements = {}
+        for k, (i, name) in enumerate(self._weight_slots()):
+            W = (self._params[1] if i == -1 else self._params[0][i])[name]
+            child = int(np.random.SeedSequence([base, k]).generate_state(1)[0] >> 1)
+            dev = clone(self.device)
+            if "random_state" in dev.get_params():
+                dev.set_params(random_state=child)
+            replacements[(i, name)] = np.asarray(dev.fit_transform(W), dtype=W.dtype)
+        return self._replace(self._params, replacements)
+
+    def _training_params(self, rng):
+        """The parameters seen by a training step's forward pass (device-aware training)."""
+        mode = self.device_training
+        if mode == "off":
+            return self._params
+        p = self.device._device_params()
+        replacements = {}
+        for i, name in self._weight_slots():
+            W = (self._params[1] if i == -1 else self._params[0][i])[name]
+            if mode == "noise":
+                comp = self.device.drift_compensation
+                replacements[(i, name)] = pcm.noisy_weights(
+                    W, rng, p, float(self.device.t_inference), bool(comp), comp == "column"
+                )
+            else:  # in_loop
+                arrays = self.__dict__.setdefault("_device_arrays", {})
+                if (i, name) not in arrays:
+                    arrays[(i, name)] = pcm.InLoopArray(W, rng, p)
+                replacements[(i, name)] = arrays[(i, name)].read(rng, W.dtype)
+        return self._replace(self._params, replacements)
+
+    def _after_update(self, rng):
+        """In-the-loop training: re-program the devices whose weights moved far enough."""
+        if self.device_training == "in_loop":
+            for (i, name), array in self._device_arrays.items():
+                array.update((self._params[1] if i == -1 else self._params[0][i])[name], rng)
 
     def _outputs(self, data):
         """Network outputs (after the loss link) for all samples of ``data``, in order."""

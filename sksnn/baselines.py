@@ -61,6 +61,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         max_grad_norm=1.0,
         dtype="float32",
         device=None,
+        device_training="off",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_steps = n_steps
@@ -86,6 +87,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         self.max_grad_norm = max_grad_norm
         self.dtype = dtype
         self.device = device
+        self.device_training = device_training
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -127,6 +129,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         max_grad_norm=1.0,
         dtype="float32",
         device=None,
+        device_training="off",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.loss = loss
@@ -151,6 +154,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         self.max_grad_norm = max_grad_norm
         self.dtype = dtype
         self.device = device
+        self.device_training = device_training
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -102,7 +102,16 @@ _TRAINING_PARAMS_DOC = """
     dtype : {"float32", "float64"}, default="float32"
         Floating-point type of the weights and the computation.
     device : PCMDeviceTransformer or None, default=None
-        Simulated phase-change-memory device for the synaptic weights at prediction time.
+        Simulated phase-change-memory devices: at prediction every synaptic matrix (input,
+        recurrent, readout) is programmed on its own device array and read at the device's
+        ``t_inference``; thresholds, decays and biases stay digital; the software weights are
+        never changed. None: the software model.
+    device_training : {"off", "noise", "in_loop"}, default="off"
+        Training with ``device``: "noise" runs each forward pass on freshly programmed,
+        drifted and read weights (noise injection, hardware-aware training); "in_loop" keeps
+        programmed devices, reads them with fresh read noise in every forward pass, applies
+        the updates in software and re-programs a device only when its weight has moved by
+        more than 0.5 µS (hardware in the loop). Gradients are computed in full precision.
 """
 
 _FITTED_DOC = """
@@ -245,6 +254,7 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         max_grad_norm=1.0,
         dtype="float32",
         device=None,
+        device_training="off",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.soft = soft
@@ -279,6 +289,7 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         self.max_grad_norm = max_grad_norm
         self.dtype = dtype
         self.device = device
+        self.device_training = device_training
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -366,6 +377,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         max_grad_norm=1.0,
         dtype="float32",
         device=None,
+        device_training="off",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.soft = soft
@@ -399,6 +411,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         self.max_grad_norm = max_grad_norm
         self.dtype = dtype
         self.device = device
+        self.device_training = device_training
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -32,6 +32,7 @@ INIT_PARAMS = {
         f"{cell}SequencePredictor": dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
         for cell in ("LSTM", "GRU", "RNN")
     },
+    "PCMDeviceTransformer": dict(random_state=0),
 }
 
 
@@ -55,7 +56,20 @@ FLOAT32_ROUNDING = (
 )
 
 
+DEVICE_POSITIONS = (
+    "row i of the matrix sits on row i of the physical device array, with that row's own "
+    "programming noise and drift exponents; permuting rows or reading a slice that starts "
+    "elsewhere puts weights on other devices, so the read-out changes by design (a prefix "
+    "reads the same devices: test_pcm checks it)"
+)
+
+
 def expected_failed_checks(estimator):
+    if type(estimator).__name__ == "PCMDeviceTransformer":
+        return {
+            "check_methods_sample_order_invariance": DEVICE_POSITIONS,
+            "check_methods_subset_invariance": DEVICE_POSITIONS,
+        }
     if type(estimator).__name__ in ("LSTMClassifier", "GRUClassifier", "RNNClassifier"):
         return {
             "check_methods_sample_order_invariance": FLOAT32_ROUNDING,
