@@ -47,6 +47,7 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -401,6 +402,14 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 self._best_params = copy.deepcopy(self._params)
                 if self.best_loss_ is not None:
                     self.best_loss_ = self._best_loss
+        if self.learning_rate == "adaptive" and self._no_improvement_count > 2:
+            # scikit-learn's "adaptive" schedule: divide by 5 after two epochs without
+            # improvement; stop once the step is negligible
+            self._optimizer.learning_rate /= 5.0
+            self._no_improvement_count = 0
+            if self.verbose:
+                print(f"Setting learning rate to {self._optimizer.learning_rate:.6g}")
+            return self._optimizer.learning_rate < 1e-6
         if self._no_improvement_count > self.n_iter_no_change:
             what = "Validation score" if use_validation else "Training loss"
             if self.verbose:

@@ -41,6 +41,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         n_steps=20,
         encoding="current",
         solver="adam",
+        learning_rate="adaptive",
         learning_rate_init=0.005,
         alpha=1e-4,
         batch_size="auto",
@@ -67,6 +68,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         self.n_steps = n_steps
         self.encoding = encoding
         self.solver = solver
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
         self.batch_size = batch_size
@@ -109,6 +111,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         *,
         loss="binary",
         solver="adam",
+        learning_rate="adaptive",
         learning_rate_init=0.005,
         alpha=1e-4,
         batch_size="auto",
@@ -134,6 +137,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.loss = loss
         self.solver = solver
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
         self.batch_size = batch_size

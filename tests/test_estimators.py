@@ -538,3 +538,25 @@ def test_sequence_failed_calls_change_nothing():
     with pytest.raises(ValueError, match="needs 0/1 targets"):
         model.partial_fit([np.full((5, 6), 0.5)])
     assert pickle.dumps(model) == before
+
+
+def test_adaptive_learning_rate_divides_by_five_on_a_plateau(monkeypatch):
+    from sksnn._engine.network import Network
+
+    original = Network.loss_grad
+
+    def plateau(self, *args, **kwargs):
+        _, grads, rates = original(self, *args, **kwargs)
+        return 1.0, grads, rates  # the loss never improves
+
+    monkeypatch.setattr(Network, "loss_grad", plateau)
+    clf = SNUClassifier(**{**FAST, "max_iter": 100}, alpha=0.0)
+    clf.fit(DIGITS_X, DIGITS_Y)
+    # epoch 1 sets the best loss; every 3 epochs without improvement divide the step by 5;
+    # 0.01 / 5**6 < 1e-6 stops training after 1 + 3 * 6 epochs
+    assert clf.n_iter_ == 19
+    assert clf._optimizer.learning_rate == pytest.approx(0.01 / 5**6)
+    constant = SNUClassifier(**{**FAST, "max_iter": 100}, alpha=0.0, learning_rate="constant")
+    constant.fit(DIGITS_X, DIGITS_Y)
+    assert constant._optimizer.learning_rate == 0.01
+    assert constant.n_iter_ == 12  # n_iter_no_change=10 epochs after the first
