@@ -41,9 +41,21 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.axhline(software, color="k", lw=0.8, label="software")
 ax.plot(times, curves[True], "o-", label="PCM, drift compensation")
 ax.plot(times, curves[False], "o--", label="PCM, no compensation")
+for t, label in ((3600, "1 hour"), (86400, "1 day"), (3.15e7, "1 year")):
+    ax.axvline(t, color="0.8", lw=0.8, zorder=0)
+    ax.annotate(
+        label,
+        (t, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        fontsize=8,
+        color="0.4",
+    )
 ax.set_xscale("log")
 ax.set_xlabel("seconds after programming")
 ax.set_ylabel("test accuracy")
-ax.legend()
+ax.legend(loc="lower left")
 fig.tight_layout()
 plt.show()

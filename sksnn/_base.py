@@ -402,7 +402,11 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 self._best_params = copy.deepcopy(self._params)
                 if self.best_loss_ is not None:
                     self.best_loss_ = self._best_loss
-        if self.learning_rate == "adaptive" and self._no_improvement_count > 2:
+        if (
+            self.learning_rate == "adaptive"
+            and self._no_improvement_count > 2
+            and self._optimizer.learning_rate >= 1e-6
+        ):
             # scikit-learn's "adaptive" schedule: divide by 5 after two epochs without
             # improvement; stop once the step is negligible
             self._optimizer.learning_rate /= 5.0

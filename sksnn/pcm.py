@@ -39,7 +39,7 @@ class PCMDeviceTransformer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     g_max : float, default=25.0
-        Maximum conductance in µS; the largest |weight| of a matrix maps to it.
+        Maximum conductance in µS; the largest :math:`|W|` of a matrix maps to it.
     t_inference : float, default=0.0
         Seconds after programming at which the devices are read (1 h = 3600, 1 day = 86400,
         1 year = 3.15e7).

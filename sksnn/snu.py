@@ -65,7 +65,7 @@ _TRAINING_PARAMS_DOC = """
         Optimizer; "sgd" uses ``momentum`` and ``nesterovs_momentum``.
     learning_rate : {"constant", "adaptive"}, default="adaptive"
         Step-size schedule, as scikit-learn's MLP: "adaptive" divides the step by 5 each time
-        two epochs in a row fail to improve the loss (or validation score) by ``tol``, and
+        three epochs in a row fail to improve the loss (or validation score) by ``tol``, and
         stops when it falls below 1e-6. (On digits rows it lifts the SNU from about 0.947 to
         0.959 mean accuracy over 5 seeds.)
     learning_rate_init : float, default=0.01
@@ -188,7 +188,8 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
     The last layer has one SNU per class, with an identity membrane (:math:`g(v) = v`); its
     firing rate over the time steps, times a fixed scale of
     {BaseNetworkClassifier._readout_scale:g}, is the softmax logit. The input weights of every
-    hidden layer are Glorot-uniform times a gain found on the first training batch so that
+    hidden layer are Glorot-uniform times a gain found on a random batch of up to 256
+    training samples so that
     30 % of the membrane states exceed the threshold (``input_gains_``).
 
     Parameters

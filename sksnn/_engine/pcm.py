@@ -150,7 +150,8 @@ class InLoopArray:
         self._program_all(W, rng)
 
     def _program_all(self, W, rng):
-        self.scale = weight_scale(W, self.p.g_max)
+        # headroom: weights may grow to twice their current maximum before a full re-program
+        self.scale = weight_scale(W, self.p.g_max) / 2.0
         self.target = np.array(W, dtype=np.float64)
         self.prog = program(self.target, self.scale, draw(rng, W.shape, self.p.n_pairs), self.p)
 
