@@ -8,7 +8,7 @@ output layer has one unit per class; its time-averaged output, scaled, is the so
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -174,6 +174,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         return float(np.mean(proba.argmax(axis=1) == data.y))
 
     # ------------------------------------------------------------------ API
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the network to data.
 
@@ -191,6 +192,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         """
         return self._fit(X, y, incremental=False)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None):
         """Run one epoch over the given data (online or out-of-core learning).
 

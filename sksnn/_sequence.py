@@ -8,6 +8,7 @@ the gradients.
 """
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -257,6 +258,7 @@ class BaseSequencePredictor(BaseNetwork):
         return seqs
 
     # ------------------------------------------------------------------ API
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the network to sequences.
 
@@ -273,6 +275,7 @@ class BaseSequencePredictor(BaseNetwork):
         """
         return self._fit(X, y, incremental=False)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Run one epoch over the given sequences.
 

@@ -10,8 +10,6 @@ link of ``loss``. Everything else (validation, training loop, early stopping, ``
 ``warm_start``, fitted attributes) is shared with the SNU estimators.
 """
 
-from sklearn.base import _fit_context
-
 from ._classifier import BaseNetworkClassifier
 from ._engine import CELLS
 from ._sequence import BaseSequencePredictor
@@ -91,18 +89,6 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         self.device = device
         self.device_training = device_training
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        return super().fit(X, y)
-
-    fit.__doc__ = BaseNetworkClassifier.fit.__doc__
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
-        return super().partial_fit(X, y, classes)
-
-    partial_fit.__doc__ = BaseNetworkClassifier.partial_fit.__doc__
-
 
 class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
     def __init__(
@@ -159,18 +145,6 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         self.dtype = dtype
         self.device = device
         self.device_training = device_training
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        return super().fit(X, y)
-
-    fit.__doc__ = BaseSequencePredictor.fit.__doc__
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        return super().partial_fit(X, y)
-
-    partial_fit.__doc__ = BaseSequencePredictor.partial_fit.__doc__
 
 
 _CLASSIFIER_DOC = """{title}

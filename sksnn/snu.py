@@ -16,7 +16,6 @@ on the sksnn engine.
 
 from numbers import Real
 
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._classifier import BaseNetworkClassifier
@@ -299,18 +298,6 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         self.device = device
         self.device_training = device_training
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        return super().fit(X, y)
-
-    fit.__doc__ = BaseNetworkClassifier.fit.__doc__
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
-        return super().partial_fit(X, y, classes)
-
-    partial_fit.__doc__ = BaseNetworkClassifier.partial_fit.__doc__
-
 
 class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
     __doc__ = f"""Per-step sequence predictor made of Spiking Neural Units, trained by BPTT.
@@ -422,15 +409,3 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         self.dtype = dtype
         self.device = device
         self.device_training = device_training
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        return super().fit(X, y)
-
-    fit.__doc__ = BaseSequencePredictor.fit.__doc__
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        return super().partial_fit(X, y)
-
-    partial_fit.__doc__ = BaseSequencePredictor.partial_fit.__doc__
