@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ._numba import jit
-from .lstm import _sig, _uniform_init
+from .lstm import _sig, _uniform_init, dense_grads, project
 
 
 @jit
@@ -102,11 +102,10 @@ class GRUCell:
     def forward(self, params, X):
         """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
         W = params["W"]
-        T, B, n_in = X.shape
+        T, B = X.shape[:2]
         n3 = W.shape[1]
         n = n3 // 3
-        A = (X.reshape(T * B, n_in) @ W).reshape(T, B, n3)
-        A += params["b"]
+        A = project(X, W, params["b"])
         G = np.empty_like(A)
         HN = np.empty((T, B, n), dtype=W.dtype)
         Y = np.empty_like(HN)
@@ -118,7 +117,7 @@ class GRUCell:
         """BPTT; returns ``dX`` (or None) and the gradients."""
         X, G, HN, Y = cache
         W, H = params["W"], params["H"]
-        T, B, n_in = X.shape
+        B = X.shape[1]
         n = H.shape[0]
         dA = np.empty_like(G)
         dR = np.empty_like(G)
@@ -126,14 +125,8 @@ class GRUCell:
             np.ascontiguousarray(dY, dtype=W.dtype), G, HN, Y, np.ascontiguousarray(H.T), dA,
             dR, np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip
-        dA2 = dA.reshape(T * B, -1)
-        grads = {
-            "W": X.reshape(T * B, n_in).T @ dA2,
-            "H": Y[:-1].reshape(-1, n).T @ dR[1:].reshape(-1, 3 * n),
-            "b": dA2.sum(axis=0),
-            "b_hn": dR[..., 2 * n :].sum(axis=(0, 1)),
-        }
-        dX = (dA2 @ W.T).reshape(T, B, n_in) if need_dX else None
+        dX, grads = dense_grads(X, Y, dA, dR, W, need_dX)
+        grads["b_hn"] = dR[..., 2 * n :].sum(axis=(0, 1))
         return dX, grads
 
     @staticmethod

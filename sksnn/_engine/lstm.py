@@ -114,6 +114,33 @@ def _uniform_init(rng, n_in, n, n_gates, dtype):
     }
 
 
+def project(X, W, b):
+    """Input projection of all steps in one matrix product: ``X W + b``, shape (T, B, m)."""
+    T, B, n_in = X.shape
+    A = (X.reshape(T * B, n_in) @ W).reshape(T, B, W.shape[1])
+    A += b
+    return A
+
+
+def dense_grads(X, Y, dA, dR, W, need_dX):
+    """Gradients of a gated layer from its pre-activation gradients, one product each.
+
+    ``dA`` (T, B, m) is the gradient of the input-side pre-activations ``X W + b``; ``dR``
+    that of the recurrent products ``Y_{t-1} H`` (the same array for LSTM and RNN).
+    Returns ``dX`` (or None) and the gradients of ``W``, ``H`` and ``b``.
+    """
+    T, B, n_in = X.shape
+    n = Y.shape[2]
+    dA2 = dA.reshape(T * B, -1)
+    grads = {
+        "W": X.reshape(T * B, n_in).T @ dA2,
+        "H": Y[:-1].reshape(-1, n).T @ dR[1:].reshape(-1, dR.shape[2]),
+        "b": dA2.sum(axis=0),
+    }
+    dX = (dA2 @ W.T).reshape(T, B, n_in) if need_dX else None
+    return dX, grads
+
+
 class LSTMCell:
     """An LSTM layer over whole sequences (stateless configuration; weights in a dict)."""
 
@@ -129,10 +156,9 @@ class LSTMCell:
     def forward(self, params, X):
         """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
         W = params["W"]
-        T, B, n_in = X.shape
+        T, B, _ = X.shape
+        A = project(X, W, params["b"])
         n4 = W.shape[1]
-        A = (X.reshape(T * B, n_in) @ W).reshape(T, B, n4)
-        A += params["b"]
         n = n4 // 4
         G = np.empty_like(A)
         C = np.empty((T, B, n), dtype=W.dtype)
@@ -144,21 +170,14 @@ class LSTMCell:
         """BPTT; returns ``dX`` (or None) and the gradients of ``W``, ``H``, ``b``."""
         X, G, C, Y = cache
         W, H = params["W"], params["H"]
-        T, B, n_in = X.shape
+        B = X.shape[1]
         n = H.shape[0]
         dA = np.empty_like(G)
         _lstm_backward_kernel(
             np.ascontiguousarray(dY, dtype=W.dtype), G, C, np.ascontiguousarray(H.T), dA,
             np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip
-        dA2 = dA.reshape(T * B, -1)
-        grads = {
-            "W": X.reshape(T * B, n_in).T @ dA2,
-            "H": Y[:-1].reshape(-1, n).T @ dA[1:].reshape(-1, 4 * n),
-            "b": dA2.sum(axis=0),
-        }
-        dX = (dA2 @ W.T).reshape(T, B, n_in) if need_dX else None
-        return dX, grads
+        return dense_grads(X, Y, dA, dA, W, need_dX)
 
     @staticmethod
     def states(cache):

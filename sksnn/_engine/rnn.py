@@ -12,7 +12,7 @@ Mapping to PyTorch: ``W = weight_ih_l0.T``, ``H = weight_hh_l0.T``,
 import numpy as np
 
 from ._numba import jit
-from .lstm import _uniform_init
+from .lstm import _uniform_init, dense_grads, project
 
 
 @jit
@@ -60,10 +60,8 @@ class RNNCell:
     def forward(self, params, X):
         """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
         W = params["W"]
-        T, B, n_in = X.shape
-        n = W.shape[1]
-        A = (X.reshape(T * B, n_in) @ W).reshape(T, B, n)
-        A += params["b"]
+        B, n = X.shape[1], W.shape[1]
+        A = project(X, W, params["b"])
         Y = np.empty_like(A)
         _rnn_forward_kernel(A, params["H"], Y, np.empty((B, n), dtype=W.dtype))
         return Y, (X, Y)
@@ -72,21 +70,14 @@ class RNNCell:
         """BPTT; returns ``dX`` (or None) and the gradients."""
         X, Y = cache
         W, H = params["W"], params["H"]
-        T, B, n_in = X.shape
+        B = X.shape[1]
         n = H.shape[0]
         dA = np.empty_like(Y)
         _rnn_backward_kernel(
             np.ascontiguousarray(dY, dtype=W.dtype), Y, np.ascontiguousarray(H.T), dA,
             np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip
-        dA2 = dA.reshape(T * B, n)
-        grads = {
-            "W": X.reshape(T * B, n_in).T @ dA2,
-            "H": Y[:-1].reshape(-1, n).T @ dA[1:].reshape(-1, n),
-            "b": dA2.sum(axis=0),
-        }
-        dX = (dA2 @ W.T).reshape(T, B, n_in) if need_dX else None
-        return dX, grads
+        return dense_grads(X, Y, dA, dA, W, need_dX)
 
     @staticmethod
     def states(cache):
