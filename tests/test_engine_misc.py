@@ -28,7 +28,8 @@ def test_engine_never_imports_scikit_learn():
             for name in names:
                 root = name.split(".")[0]
                 assert root in {"", "numpy", "numba", "scipy", "math", "warnings",
-                                "contextlib", "typing"}, f"{path.name} imports {name}"  # fmt: skip
+                                "contextlib", "typing", "os", "threading"}, \
+                    f"{path.name} imports {name}"  # fmt: skip
 
 
 @pytest.mark.parametrize("loss", ["binary", "categorical", "squared_error"])
@@ -120,3 +121,28 @@ def test_numba_threads_restores_the_count_even_on_error():
     assert numba.get_num_threads() == before
     with numba_threads(None) as n:
         assert n == before
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_adam_rounds_like_the_numpy_expressions(dtype):
+    from sksnn._engine.optimizers import Adam
+
+    rng = np.random.default_rng(0)
+    p = [rng.normal(size=(7, 5)).astype(dtype), rng.normal(size=5).astype(dtype)]
+    want = [a.copy() for a in p]
+    m = [np.zeros_like(a) for a in p]
+    v = [np.zeros_like(a) for a in p]
+    opt = Adam(p, learning_rate_init=0.01)
+    for t in range(1, 30):
+        g = [(rng.normal(size=a.shape) * 10.0 ** -rng.integers(0, 6)).astype(dtype) for a in p]
+        g[0][0] = 0.0  # a zero gradient with zero history must stay finite
+        opt.update_params(p, g)
+        lr = float(0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t))
+        for a, gi, mi, vi in zip(want, g, m, v):
+            mi *= 0.9
+            mi += (1 - 0.9) * gi
+            vi *= 0.999
+            vi += (1 - 0.999) * (gi * gi)
+            a -= lr * mi / (np.sqrt(vi) + 1e-8)
+    for a, b in zip(p, want):
+        np.testing.assert_array_equal(a, b)

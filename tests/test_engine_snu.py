@@ -141,3 +141,40 @@ def test_unknown_names_are_clear_errors():
         SNUCell(surrogate="nope")
     with pytest.raises(ValueError, match=r"Unknown activation 'sigmoidal'.*relu"):
         SNUCell(activation="sigmoidal")
+
+
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("lateral", [False, True])
+def test_batch_parallel_path_matches_serial(monkeypatch, soft, recurrent, lateral):
+    """Slicing the batch over threads gives the serial results (sums up to rounding)."""
+    import numba
+
+    from sksnn._engine import numba_threads, parallel
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has a single thread on this machine")
+    cell = SNUCell(soft=soft, lateral=lateral)
+    rng = np.random.default_rng(3)
+    p = snu_init(rng, 9, 12, recurrent=recurrent, dtype=np.float64)
+    X = rng.normal(size=(6, 5, 9)) * 2.0
+    dY = rng.normal(size=(6, 5, 12))
+
+    def run():
+        Y, cache = cell.forward(p, X)
+        dX, grads = cell.backward(p, cache, dY.copy())
+        return Y, dX, grads
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 10**12)
+    Y1, dX1, g1 = run()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 0)
+    with numba_threads(2), parallel.batch_chunks(5, 10**6) as k:
+        assert k == 2
+        with parallel.batch_chunks(5, 10**6) as k2:
+            assert k2 == 1  # the slot is taken: a concurrent call gets the serial kernel
+    with numba_threads(2):
+        Y2, dX2, g2 = run()
+    np.testing.assert_array_equal(Y1, Y2)
+    np.testing.assert_allclose(dX1, dX2, rtol=1e-12, atol=1e-12)
+    for name in g1:
+        np.testing.assert_allclose(g1[name], g2[name], rtol=1e-12, atol=1e-12)

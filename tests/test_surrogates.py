@@ -19,8 +19,12 @@ def test_closed_form(name, k, dtype):
     got = surrogate_derivative(name, u, k)
     want = ref_surrogate(name, u.astype(np.float64), k)
     assert got.dtype == dtype
-    tol = 1e-6 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    if dtype == np.float32:
+        # float32 kernels use fastmath's rational tanh (error <= 4e-7); 1 - tanh^2 doubles it
+        # and the slope k scales it: within 1e-6 of the peak value k
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * max(k, 1.0))
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
 
 
 @pytest.mark.parametrize("name", sorted(SURROGATES))

@@ -6,7 +6,8 @@ of compiling again. When no cache folder can be written (a read-only install and
 to an in-memory compilation instead of failing at import time.
 
 ``fastmath`` is restricted to the flags that keep NaN and Inf semantics, so divergence checks
-on the results still work.
+on the results still work. ``error_model="numpy"`` gives IEEE division (no ZeroDivisionError
+check, which would keep a loop from being vectorised).
 """
 
 import warnings
@@ -32,6 +33,9 @@ def jit(func=None, **options):
     options.setdefault("fastmath", set(FASTMATH))
     options.setdefault("cache", True)
     options.setdefault("nogil", True)
+    # IEEE division (x / 0 -> inf or nan) instead of raising: a division check in a loop keeps
+    # LLVM from vectorising it, and non-finite values are what the divergence checks look for
+    options.setdefault("error_model", "numpy")
     try:
         return numba.njit(**options)(func)
     except RuntimeError as exc:  # no writable cache locator

@@ -32,20 +32,31 @@ def activation_code(name):
 
 
 @jit(inline="always")
-def act(code, v):
-    """:math:`g(v)` for activation ``code`` (scalar kernel)."""
+def act_row(code, v):
+    """Apply :math:`g` in place to the vector ``v`` (row kernel, branch outside the loop).
+
+    Written as selects that keep NaN, so a diverging fit stays visible.
+    """
+    zero = v.dtype.type(0.0)
     if code == 0:
-        return v if v > 0.0 else 0.0 * v
-    if code == 2:
-        return v if v > 0.0 else LEAKY_SLOPE * v
-    return v
+        for j in range(v.shape[0]):
+            x = v[j]
+            v[j] = x if x > zero else zero * x
+    elif code == 2:
+        leak = v.dtype.type(LEAKY_SLOPE)
+        for j in range(v.shape[0]):
+            x = v[j]
+            v[j] = x if x > zero else leak * x
 
 
 @jit(inline="always")
-def act_grad_from_output(code, s):
-    """:math:`g'(v)` computed from :math:`s = g(v)` (scalar kernel)."""
+def act_grad_row(code, s, d):
+    """Multiply ``d`` in place by :math:`g'(v)`, read from :math:`s = g(v)` (row kernel)."""
+    zero = d.dtype.type(0.0)
     if code == 0:
-        return 1.0 if s > 0.0 else 0.0
-    if code == 2:
-        return 1.0 if s > 0.0 else LEAKY_SLOPE
-    return 1.0
+        for j in range(d.shape[0]):
+            d[j] = d[j] if s[j] > zero else zero * d[j]
+    elif code == 2:
+        leak = d.dtype.type(LEAKY_SLOPE)
+        for j in range(d.shape[0]):
+            d[j] = d[j] if s[j] > zero else leak * d[j]

@@ -16,41 +16,44 @@ with :math:`h_0 = 0`. Mapping to PyTorch: ``W = weight_ih_l0.T``, ``H = weight_h
 gate, so it cannot be folded into ``b``).
 """
 
-import math
-
 import numpy as np
 
 from ._numba import jit
-from .lstm import _sig, _uniform_init, dense_grads, project
+from .fastmath import sigmoid, tanh
+from .lstm import _uniform_init, dense_grads, project
 
 
 @jit
 def _gru_forward_kernel(A, H, b_hn, G, HN, Y, rec):
-    """A (T, B, 3n); H (n, 3n); writes gates G (r, z, n), HN = u_n + b_hn, outputs Y."""
+    """A (T, B, 3n); H (n, 3n); writes gates G (r, z, n), HN = u_n + b_hn, outputs Y.
+
+    rec (B, 3n) scratch, zero at t = 0 (as the previous output), so one loop serves every step.
+    """
     T, B, n3 = A.shape
     n = n3 // 3
+    one = A.dtype.type(1.0)
+    zeros = np.zeros(n, dtype=A.dtype)
+    rec[:] = 0.0
     for t in range(T):
         if t > 0:
             np.dot(Y[t - 1], H, rec)
         for b in range(B):
+            a = A[t, b]
+            u = rec[b]
+            g_ = G[t, b]
+            hn_ = HN[t, b]
+            y_ = Y[t, b]
+            hp = Y[t - 1, b] if t > 0 else zeros
             for j in range(n):
-                ar = A[t, b, j]
-                az = A[t, b, n + j]
-                hn = b_hn[j]
-                h_prev = 0.0
-                if t > 0:
-                    ar += rec[b, j]
-                    az += rec[b, n + j]
-                    hn += rec[b, 2 * n + j]
-                    h_prev = Y[t - 1, b, j]
-                r = _sig(ar)
-                z = _sig(az)
-                nn = math.tanh(A[t, b, 2 * n + j] + r * hn)
-                G[t, b, j] = r
-                G[t, b, n + j] = z
-                G[t, b, 2 * n + j] = nn
-                HN[t, b, j] = hn
-                Y[t, b, j] = (1.0 - z) * nn + z * h_prev
+                r = sigmoid(a[j] + u[j])
+                z = sigmoid(a[n + j] + u[n + j])
+                hn = u[2 * n + j] + b_hn[j]
+                nn = tanh(a[2 * n + j] + r * hn)
+                g_[j] = r
+                g_[n + j] = z
+                g_[2 * n + j] = nn
+                hn_[j] = hn
+                y_[j] = (one - z) * nn + z * hp[j]
 
 
 @jit
@@ -59,29 +62,37 @@ def _gru_backward_kernel(dY, G, HN, Y, HT, dA, dR, dh_carry, rec):
     gradient of h_{t-1} H); dh_carry (B, n) scratch."""
     T, B, n3 = G.shape
     n = n3 // 3
+    one = G.dtype.type(1.0)
+    zeros = np.zeros(n, dtype=G.dtype)
+    rec[:] = 0.0
+    dh_carry[:] = 0.0
     for t in range(T - 1, -1, -1):
-        nxt = t < T - 1
-        if nxt:
+        if t < T - 1:
             np.dot(dR[t + 1], HT, rec)
         for b in range(B):
+            dy = dY[t, b]
+            u = rec[b]
+            carry = dh_carry[b]
+            g_ = G[t, b]
+            hn_ = HN[t, b]
+            da = dA[t, b]
+            dr = dR[t, b]
+            hp = Y[t - 1, b] if t > 0 else zeros
             for j in range(n):
-                dh = dY[t, b, j]
-                if nxt:
-                    dh += rec[b, j] + dh_carry[b, j]
-                r = G[t, b, j]
-                z = G[t, b, n + j]
-                nn = G[t, b, 2 * n + j]
-                h_prev = Y[t - 1, b, j] if t > 0 else 0.0
-                dn = dh * (1.0 - z) * (1.0 - nn * nn)
-                daz = dh * (h_prev - nn) * z * (1.0 - z)
-                dar = dn * HN[t, b, j] * r * (1.0 - r)
-                dA[t, b, j] = dar
-                dA[t, b, n + j] = daz
-                dA[t, b, 2 * n + j] = dn
-                dR[t, b, j] = dar
-                dR[t, b, n + j] = daz
-                dR[t, b, 2 * n + j] = dn * r
-                dh_carry[b, j] = dh * z
+                dh = dy[j] + u[j] + carry[j]
+                r = g_[j]
+                z = g_[n + j]
+                nn = g_[2 * n + j]
+                dn = dh * (one - z) * (one - nn * nn)
+                daz = dh * (hp[j] - nn) * z * (one - z)
+                dar = dn * hn_[j] * r * (one - r)
+                da[j] = dar
+                da[n + j] = daz
+                da[2 * n + j] = dn
+                dr[j] = dar
+                dr[n + j] = daz
+                dr[2 * n + j] = dn * r
+                carry[j] = dh * z
 
 
 class GRUCell:

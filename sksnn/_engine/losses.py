@@ -23,6 +23,10 @@ output (zero at masked steps), so padding never contributes.
 
 import numpy as np
 
+from ._numba import jit
+from .fastmath import sigmoid as _sigmoid
+from .fastmath import softplus
+
 
 def _log_softmax(z):
     z = z - z.max(axis=-1, keepdims=True)
@@ -63,16 +67,45 @@ def _valid(mask, shape):
     return mask[..., None], float(mask.sum())
 
 
+@jit
+def _binary_ce_kernel(Z, Y, mask, scale, dZ):
+    """Fused loss and gradient over (T, B, C); mask (T, B) or (0, 0) for none.
+
+    Returns the summed loss (accumulated in float64); writes ``dZ = (sigma(z) - y) m scale``.
+    """
+    T, B, C = Z.shape
+    has_mask = mask.shape[0] > 0
+    zero = Z.dtype.type(0.0)
+    sc = Z.dtype.type(scale)
+    total = 0.0
+    for t in range(T):
+        for b in range(B):
+            z = Z[t, b]
+            y = Y[t, b]
+            d = dZ[t, b]
+            if has_mask and mask[t, b] == 0:
+                for c in range(C):
+                    d[c] = zero
+                continue
+            acc = zero
+            for c in range(C):
+                # -[y log s + (1-y) log(1-s)] = softplus(z) - y z, stably
+                acc += softplus(z[c]) - y[c] * z[c]
+                d[c] = (_sigmoid(z[c]) - y[c]) * sc
+            total += acc
+    return total
+
+
 def binary_ce(Z, Y, mask=None):
     """Sigmoid cross-entropy summed over outputs, averaged over valid steps."""
-    m, n = _valid(mask, Z.shape)
-    # -[y log s + (1-y) log(1-s)] = softplus(z) - y z, stably
-    per = np.logaddexp(0.0, Z) - Y * Z
-    dZ = sigmoid(Z) - Y
-    if m is not None:
-        per = per * m
-        dZ = dZ * m
-    return float(per.sum()) / max(n, 1.0), dZ / max(n, 1.0)
+    n = float(Z.shape[0] * Z.shape[1]) if mask is None else float(mask.sum())
+    n = max(n, 1.0)
+    Z = np.ascontiguousarray(Z)
+    Y = np.ascontiguousarray(Y, dtype=Z.dtype)
+    mask = np.empty((0, 0), Z.dtype) if mask is None else np.ascontiguousarray(mask, Z.dtype)
+    dZ = np.empty_like(Z)
+    total = _binary_ce_kernel(Z, Y, mask, 1.0 / n, dZ)
+    return float(total) / n, dZ
 
 
 def categorical_ce(Z, Y, mask=None):

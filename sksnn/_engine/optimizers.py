@@ -16,6 +16,43 @@ The L2 penalty and gradient clipping are applied to the gradients before the upd
 
 import numpy as np
 
+from ._numba import jit
+
+
+# No fastmath here: the updates round exactly as the NumPy expressions of the docstring do
+# (a contracted or approximated Adam step changed which digits model early stopping kept).
+@jit(fastmath=False)
+def _adam_kernel(p, g, m, v, lr, b1, b2, eps):
+    """One fused pass of the Adam update over flat arrays (in the parameters' dtype)."""
+    dt = p.dtype.type
+    c1, c2 = dt(1.0 - b1), dt(1.0 - b2)
+    lr, b1, b2, eps = dt(lr), dt(b1), dt(b2), dt(eps)
+    for i in range(p.shape[0]):
+        gi = g[i]
+        mi = b1 * m[i] + c1 * gi
+        vi = b2 * v[i] + c2 * (gi * gi)
+        m[i] = mi
+        v[i] = vi
+        p[i] -= lr * mi / (np.sqrt(vi) + eps)
+
+
+@jit(fastmath=False)
+def _sgd_kernel(p, g, vel, lr, mu, nesterov):
+    """One fused pass of the momentum update over flat arrays."""
+    dt = p.dtype.type
+    lr, mu = dt(lr), dt(mu)
+    for i in range(p.shape[0]):
+        vi = mu * vel[i] - lr * g[i]
+        vel[i] = vi
+        p[i] += mu * vi - lr * g[i] if nesterov else vi
+
+
+def _flat(a):
+    # a view for the contiguous arrays the engine allocates (a copy would lose the update)
+    if not a.flags.c_contiguous:
+        raise ValueError("optimizer arrays must be C-contiguous")
+    return a.reshape(-1)
+
 
 class SGD:
     """Stochastic gradient descent with momentum.
@@ -38,14 +75,11 @@ class SGD:
     def update_params(self, params, grads):
         """Update ``params`` in place from ``grads``."""
         self.t += 1
-        lr, mu = self.learning_rate, self.momentum
         for p, g, v in zip(params, grads, self.velocities):
-            v *= mu
-            v -= lr * g
-            if self.nesterov:
-                p += mu * v - lr * g
-            else:
-                p += v
+            _sgd_kernel(
+                _flat(p), _flat(np.ascontiguousarray(g, p.dtype)), _flat(v),
+                self.learning_rate, self.momentum, self.nesterov,
+            )  # fmt: skip
 
 
 class Adam:
@@ -72,14 +106,12 @@ class Adam:
         """Update ``params`` in place from ``grads``."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        # a Python float keeps float32 parameters in float32 (NumPy 2 promotion rules)
         lr = float(self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t))
         for p, g, m, v in zip(params, grads, self.ms, self.vs):
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
-            p -= lr * m / (np.sqrt(v) + self.epsilon)
+            _adam_kernel(
+                _flat(p), _flat(np.ascontiguousarray(g, p.dtype)), _flat(m), _flat(v),
+                lr, b1, b2, self.epsilon,
+            )  # fmt: skip
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -12,37 +12,40 @@ Mapping to PyTorch: ``W = weight_ih_l0.T``, ``H = weight_hh_l0.T``,
 import numpy as np
 
 from ._numba import jit
+from .fastmath import tanh
 from .lstm import _uniform_init, dense_grads, project
 
 
 @jit
 def _rnn_forward_kernel(A, H, Y, rec):
     T, B, n = A.shape
+    rec[:] = 0.0
     for t in range(T):
         if t > 0:
             np.dot(Y[t - 1], H, rec)
         for b in range(B):
+            a = A[t, b]
+            u = rec[b]
+            y = Y[t, b]
             for j in range(n):
-                a = A[t, b, j]
-                if t > 0:
-                    a += rec[b, j]
-                Y[t, b, j] = np.tanh(a)
+                y[j] = tanh(a[j] + u[j])
 
 
 @jit
 def _rnn_backward_kernel(dY, Y, HT, dA, rec):
     T, B, n = Y.shape
+    one = Y.dtype.type(1.0)
+    rec[:] = 0.0
     for t in range(T - 1, -1, -1):
-        nxt = t < T - 1
-        if nxt:
+        if t < T - 1:
             np.dot(dA[t + 1], HT, rec)
         for b in range(B):
+            dy = dY[t, b]
+            u = rec[b]
+            y = Y[t, b]
+            d = dA[t, b]
             for j in range(n):
-                dh = dY[t, b, j]
-                if nxt:
-                    dh += rec[b, j]
-                y = Y[t, b, j]
-                dA[t, b, j] = dh * (1.0 - y * y)
+                d[j] = (dy[j] + u[j]) * (one - y[j] * y[j])
 
 
 class RNNCell:

@@ -36,118 +36,186 @@ and :math:`\partial\theta = -\sum \bar\delta^y_t h'`, :math:`\partial l = \sum
 :math:`-\sum_i \delta^v_{t+1,i} l_i s_{t,i}` goes to the first most active unit.
 """
 
-import math
-
 import numpy as np
+from numba import prange
 
 from ._numba import jit
-from .activations import act, act_grad_from_output, activation_code
-from .surrogates import default_slope, surrogate_code, surrogate_grad
+from .activations import act_grad_row, act_row, activation_code
+from .fastmath import sigmoid
+from .parallel import batch_chunks
+from .surrogates import default_slope, surrogate_code, surrogate_row
+
+
+@jit(inline="always")
+def _row_max(y):
+    m = y[0]
+    for j in range(1, y.shape[0]):
+        m = y[j] if y[j] > m else m
+    return m
+
+
+@jit(inline="always")
+def _row_argmax(y):
+    m = y[0]
+    arg = 0
+    for j in range(1, y.shape[0]):
+        if y[j] > m:
+            m = y[j]
+            arg = j
+    return arg
 
 
 @jit
-def _snu_forward_kernel(A, H, threshold, decay, soft, g_code, lateral, rec, S, Y):
-    """Fused SNU time loop.
+def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, b0, b1, S, Y):
+    """Fused SNU time loop over the batch rows ``b0:b1``.
 
     A : (T, B, n) input currents ``W x_t``; H : (n, n) recurrent matrix (used as ``y @ H``)
-    or (0, 0) for none; rec : (B, n) scratch buffer. Writes S and Y.
+    or (0, 0) for none. Writes S and Y; S may be A itself (each element of A is read once,
+    just before the same element of S is written).
+
+    Each (t, b) row runs a few short loops over the units with every branch on the
+    configuration hoisted out of them, so each loop compiles to SIMD code.
     """
-    T, B, n = A.shape
+    T, _, n = A.shape
+    one = A.dtype.type(1.0)
+    zero = A.dtype.type(0.0)
     has_rec = H.shape[0] > 0
+    rec = np.empty((b1 - b0, n), dtype=A.dtype)
     for t in range(T):
         if has_rec and t > 0:
-            np.dot(Y[t - 1], H, rec)
-        for b in range(B):
-            r_lat = 1.0
-            if lateral and t > 0:
-                m = Y[t - 1, b, 0]
-                for j in range(1, n):
-                    if Y[t - 1, b, j] > m:
-                        m = Y[t - 1, b, j]
-                r_lat = 1.0 - m
-            for j in range(n):
-                v = A[t, b, j]
-                if t > 0:
-                    if has_rec:
-                        v += rec[b, j]
-                    r = r_lat if lateral else 1.0 - Y[t - 1, b, j]
-                    v += decay[j] * S[t - 1, b, j] * r
-                s = act(g_code, v)
-                S[t, b, j] = s
-                u = s - threshold[j]
-                if soft:
-                    Y[t, b, j] = 1.0 / (1.0 + math.exp(-u))
+            np.dot(Y[t - 1, b0:b1], H, rec)
+        for b in range(b0, b1):
+            a = A[t, b]
+            v = S[t, b]
+            if t == 0:
+                for j in range(n):
+                    v[j] = a[j]
+            else:
+                sp = S[t - 1, b]
+                yp = Y[t - 1, b]
+                if lateral:
+                    r = one - _row_max(yp)
+                    for j in range(n):
+                        v[j] = a[j] + decay[j] * sp[j] * r
                 else:
-                    Y[t, b, j] = 1.0 if u > 0.0 else 0.0
+                    for j in range(n):
+                        v[j] = a[j] + decay[j] * sp[j] * (one - yp[j])
+                if has_rec:
+                    rr = rec[b - b0]
+                    for j in range(n):
+                        v[j] += rr[j]
+            act_row(g_code, v)
+            y = Y[t, b]
+            if soft:
+                for j in range(n):
+                    y[j] = sigmoid(v[j] - threshold[j])
+            else:
+                for j in range(n):
+                    y[j] = one if v[j] > threshold[j] else zero
 
 
 @jit
-def _snu_backward_kernel(
-    dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope, rec, dV, dth, ddec
+def _snu_backward_rows(
+    dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope, b0, b1, dV, dth, ddec
 ):
-    """Reverse fused SNU time loop.
+    """Reverse fused SNU time loop over the batch rows ``b0:b1``.
 
     dY : (T, B, n) gradient from outside the layer; HT : (n, n) the transposed recurrent
-    matrix, C-contiguous, or (0, 0); rec : (B, n)
-    scratch. Writes dV (gradient of the pre-activation, i.e. of the input currents) and
-    overwrites dth, ddec with the threshold and decay gradients.
+    matrix, C-contiguous, or (0, 0). Writes dV (gradient of the pre-activation, i.e. of the
+    input currents; it may be dY itself) and overwrites dth, ddec (n,) with these rows'
+    threshold and decay gradients.
     """
-    T, B, n = dY.shape
+    T, _, n = dY.shape
+    one = dY.dtype.type(1.0)
     has_rec = HT.shape[0] > 0
     dth[:] = 0.0
     ddec[:] = 0.0
+    dy = np.empty(n, dtype=dY.dtype)
+    rec = np.empty((b1 - b0, n), dtype=dY.dtype)
     for t in range(T - 1, -1, -1):
         nxt = t < T - 1
         if has_rec and nxt:
-            np.dot(dV[t + 1], HT, rec)
-        for b in range(B):
-            lat_grad = 0.0
-            arg = 0
-            r_lat = 1.0
-            if lateral:
-                m = Y[t, b, 0]
-                for j in range(1, n):
-                    if Y[t, b, j] > m:
-                        m = Y[t, b, j]
-                        arg = j
-                r_lat = 1.0 - m
-                if nxt:
+            np.dot(dV[t + 1, b0:b1], HT, rec)
+        for b in range(b0, b1):
+            s = S[t, b]
+            y = Y[t, b]
+            dv = dV[t, b]
+            # dy <- total gradient of y_t (from outside, through H and through the reset);
+            # read before dv is written, as dv may share dY's memory
+            dyo = dY[t, b]
+            if has_rec and nxt:
+                rr = rec[b - b0]
+                for j in range(n):
+                    dy[j] = dyo[j] + rr[j]
+            else:
+                for j in range(n):
+                    dy[j] = dyo[j]
+            # dv <- h'(s - theta)
+            if soft:
+                for j in range(n):
+                    dv[j] = y[j] * (one - y[j])
+            else:
+                surrogate_row(s_code, slope, s, threshold, dv)
+            if nxt:
+                dvn = dV[t + 1, b]
+                if lateral:
+                    r_lat = one - _row_max(y)
+                    lat_grad = dY.dtype.type(0.0)
                     for j in range(n):
-                        lat_grad -= dV[t + 1, b, j] * decay[j] * S[t, b, j]
-            r_prev_lat = 1.0
-            if lateral and t > 0:
-                m = Y[t - 1, b, 0]
-                for j in range(1, n):
-                    if Y[t - 1, b, j] > m:
-                        m = Y[t - 1, b, j]
-                r_prev_lat = 1.0 - m
-            for j in range(n):
-                s = S[t, b, j]
-                dy = dY[t, b, j]
-                ds = 0.0
-                if nxt:
-                    dvn = dV[t + 1, b, j]
-                    if has_rec:
-                        dy += rec[b, j]
-                    if lateral:
-                        ds = dvn * decay[j] * r_lat
-                        if j == arg:
-                            dy += lat_grad
-                    else:
-                        dy -= dvn * decay[j] * s
-                        ds = dvn * decay[j] * (1.0 - Y[t, b, j])
-                if soft:
-                    yv = Y[t, b, j]
-                    hp = yv * (1.0 - yv)
+                        lat_grad -= dvn[j] * decay[j] * s[j]
+                    dy[_row_argmax(y)] += lat_grad
+                    for j in range(n):
+                        dyh = dy[j] * dv[j]
+                        dth[j] -= dyh
+                        dv[j] = dyh + dvn[j] * decay[j] * r_lat
                 else:
-                    hp = surrogate_grad(s_code, slope, s - threshold[j])
-                dyh = dy * hp
-                dth[j] -= dyh
-                dv = (dyh + ds) * act_grad_from_output(g_code, s)
-                dV[t, b, j] = dv
-                if t > 0:
-                    r = r_prev_lat if lateral else 1.0 - Y[t - 1, b, j]
-                    ddec[j] += dv * S[t - 1, b, j] * r
+                    for j in range(n):
+                        dn = dvn[j] * decay[j]
+                        dyh = (dy[j] - dn * s[j]) * dv[j]
+                        dth[j] -= dyh
+                        dv[j] = dyh + dn * (one - y[j])
+            else:
+                for j in range(n):
+                    dyh = dy[j] * dv[j]
+                    dth[j] -= dyh
+                    dv[j] = dyh
+            act_grad_row(g_code, s, dv)
+            if t > 0:
+                sp = S[t - 1, b]
+                yp = Y[t - 1, b]
+                if lateral:
+                    r = one - _row_max(yp)
+                    for j in range(n):
+                        ddec[j] += dv[j] * sp[j] * r
+                else:
+                    for j in range(n):
+                        ddec[j] += dv[j] * sp[j] * (one - yp[j])
+
+
+@jit(parallel=True)
+def _snu_forward_par(A, H, threshold, decay, soft, g_code, lateral, n_chunks, S, Y):
+    """:func:`_snu_forward_rows` on ``n_chunks`` slices of the batch in parallel."""
+    B = A.shape[1]
+    for c in prange(n_chunks):
+        _snu_forward_rows(
+            A, H, threshold, decay, soft, g_code, lateral,
+            c * B // n_chunks, (c + 1) * B // n_chunks, S, Y,
+        )  # fmt: skip
+
+
+@jit(parallel=True)
+def _snu_backward_par(
+    dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope, dV, dth, ddec
+):
+    """:func:`_snu_backward_rows` on slices of the batch in parallel; dth, ddec are
+    (n_chunks, n), one row of partial sums per slice."""
+    B = dY.shape[1]
+    n_chunks = dth.shape[0]
+    for c in prange(n_chunks):
+        _snu_backward_rows(
+            dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope,
+            c * B // n_chunks, (c + 1) * B // n_chunks, dV, dth[c], ddec[c],
+        )  # fmt: skip
 
 
 def snu_init(rng, n_in, n_out, *, recurrent=False, threshold=1.0, decay=0.8, dtype=np.float32):
@@ -238,13 +306,14 @@ class SNUCell:
         H = params.get("H")
         if H is None:
             H = np.empty((0, 0), dtype=W.dtype)
-        S = np.empty_like(A)
+        S = A  # the states overwrite the currents in place
         Y = np.empty_like(A)
-        rec = np.empty((B, n), dtype=W.dtype)
-        _snu_forward_kernel(
-            A, H, params["threshold"], params["decay"], self.soft, self.g_code,
-            self.lateral, rec, S, Y,
-        )  # fmt: skip
+        args = (A, H, params["threshold"], params["decay"], self.soft, self.g_code, self.lateral)
+        with batch_chunks(B, A.size) as k:
+            if k == 1:
+                _snu_forward_rows(*args, 0, B, S, Y)
+            else:
+                _snu_forward_par(*args, k, S, Y)
         return Y, (X, S, Y)
 
     def backward(self, params, cache, dY, need_dX=True):
@@ -273,14 +342,18 @@ class SNUCell:
         H = params.get("H")
         HT = np.ascontiguousarray(H.T) if H is not None else np.empty((0, 0), W.dtype)
         dV = np.empty_like(S)
-        dth = np.empty(n, dtype=W.dtype)
-        ddec = np.empty(n, dtype=W.dtype)
-        rec = np.empty((B, n), dtype=W.dtype)
-        _snu_backward_kernel(
+        args = (
             np.ascontiguousarray(dY, dtype=W.dtype), S, Y, HT, params["threshold"],
             params["decay"], self.soft, self.g_code, self.lateral, self.s_code, self.slope,
-            rec, dV, dth, ddec,
         )  # fmt: skip
+        with batch_chunks(B, S.size) as k:
+            dth = np.empty((k, n), dtype=W.dtype)
+            ddec = np.empty((k, n), dtype=W.dtype)
+            if k == 1:
+                _snu_backward_rows(*args, 0, B, dV, dth[0], ddec[0])
+            else:
+                _snu_backward_par(*args, dV, dth, ddec)
+        dth, ddec = dth.sum(axis=0), ddec.sum(axis=0)
         dV2 = dV.reshape(T * B, n)
         grads = {"W": X.reshape(T * B, n_in).T @ dV2, "threshold": dth, "decay": ddec}
         if H is not None:

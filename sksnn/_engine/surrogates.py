@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from ._numba import jit
+from .fastmath import sigmoid_grad, tanh
 
 #: name -> (kernel code, default slope)
 SURROGATES = {
@@ -55,33 +56,45 @@ def default_slope(name):
 
 
 @jit(inline="always")
-def surrogate_grad(code, k, u):
-    """Surrogate derivative number ``code`` with slope ``k`` at ``u`` (scalar kernel)."""
+def surrogate_row(code, k, s, threshold, out):
+    """``out[j] = h'(s[j] - threshold[j])`` for surrogate ``code`` with slope ``k``.
+
+    Row kernel: the branch on ``code`` sits outside the loops, and the arithmetic stays in the
+    arrays' dtype, so each loop is vectorised (see :mod:`.fastmath`).
+    """
+    one = s.dtype.type(1.0)
+    zero = s.dtype.type(0.0)
+    k = s.dtype.type(k)
+    n = s.shape[0]
     if code == 0:
-        t = math.tanh(k * u)
-        return k * (1.0 - t * t)
-    if code == 1:
-        ku = k * u
-        # stable sigma(x) (1 - sigma(x)) = e^{-|x|} / (1 + e^{-|x|})^2
-        e = math.exp(-abs(ku))
-        return k * e / ((1.0 + e) * (1.0 + e))
-    if code == 2:
-        d = 1.0 + k * abs(u)
-        return 1.0 / (d * d)
-    if code == 3:
-        a = 0.5 * math.pi * k * u
-        return 0.5 * k / (1.0 + a * a)
-    if code == 4:
-        return k * max(0.0, 1.0 - k * abs(u))
-    return 1.0
+        for j in range(n):
+            t = tanh(k * (s[j] - threshold[j]))
+            out[j] = k * (one - t * t)
+    elif code == 1:
+        for j in range(n):
+            out[j] = k * sigmoid_grad(k * (s[j] - threshold[j]))
+    elif code == 2:
+        for j in range(n):
+            d = one + k * abs(s[j] - threshold[j])
+            out[j] = one / (d * d)
+    elif code == 3:
+        c = s.dtype.type(0.5 * math.pi) * k
+        half_k = s.dtype.type(0.5) * k
+        for j in range(n):
+            a = c * (s[j] - threshold[j])
+            out[j] = half_k / (one + a * a)
+    elif code == 4:
+        for j in range(n):
+            out[j] = k * max(zero, one - k * abs(s[j] - threshold[j]))
+    else:
+        for j in range(n):
+            out[j] = one
 
 
 @jit
 def _surrogate_array(code, k, u, out):
     flat_u = u.ravel()
-    flat_out = out.ravel()
-    for i in range(flat_u.size):
-        flat_out[i] = surrogate_grad(code, k, flat_u[i])
+    surrogate_row(code, k, flat_u, np.zeros_like(flat_u), out.ravel())
 
 
 def surrogate_derivative(name, u, slope=None):
