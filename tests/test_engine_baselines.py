@@ -112,3 +112,30 @@ def test_against_pytorch(name):
     if name == "gru":
         np.testing.assert_allclose(grads["b_hn"], module.bias_hh_l0.grad.numpy()[2 * n :],
                                    atol=1e-10)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_batch_parallel_path_matches_serial(monkeypatch, name):
+    import numba
+
+    from sksnn._engine import numba_threads, parallel
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has a single thread on this machine")
+    cell, params, X, _ = _setup(name, B=5)
+    dY = np.random.default_rng(1).normal(size=(X.shape[0], 5, 5))
+
+    def run():
+        Y, cache = cell.forward(params, X)
+        dX, grads = cell.backward(params, cache, dY)
+        return Y, dX, grads
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 10**12)
+    Y1, dX1, g1 = run()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 0)
+    with numba_threads(2):
+        Y2, dX2, g2 = run()
+    np.testing.assert_array_equal(Y1, Y2)
+    np.testing.assert_allclose(dX1, dX2, rtol=1e-12, atol=1e-13)
+    for key in g1:
+        np.testing.assert_allclose(g1[key], g2[key], rtol=1e-12, atol=1e-13)

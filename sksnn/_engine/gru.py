@@ -21,23 +21,25 @@ import numpy as np
 from ._numba import jit
 from .fastmath import sigmoid, tanh
 from .lstm import _uniform_init, dense_grads, project
+from .parallel import run_over_batch
 
 
 @jit
-def _gru_forward_kernel(A, H, b_hn, G, HN, Y, rec):
-    """A (T, B, 3n); H (n, 3n); writes gates G (r, z, n), HN = u_n + b_hn, outputs Y.
+def _gru_forward_kernel(A, H, b_hn, G, HN, Y, rec, b0, b1):
+    """A (T, B, 3n); H (n, 3n); writes gates G (r, z, n), HN = u_n + b_hn, outputs Y for the
+    batch rows ``b0:b1`` (see :mod:`.parallel`).
 
     rec (B, 3n) scratch, zero at t = 0 (as the previous output), so one loop serves every step.
     """
-    T, B, n3 = A.shape
+    T, _B, n3 = A.shape
     n = n3 // 3
     one = A.dtype.type(1.0)
     zeros = np.zeros(n, dtype=A.dtype)
-    rec[:] = 0.0
+    rec[b0:b1] = 0.0
     for t in range(T):
         if t > 0:
-            np.dot(Y[t - 1], H, rec)
-        for b in range(B):
+            np.dot(Y[t - 1, b0:b1], H, rec[b0:b1])
+        for b in range(b0, b1):
             a = A[t, b]
             u = rec[b]
             g_ = G[t, b]
@@ -57,19 +59,19 @@ def _gru_forward_kernel(A, H, b_hn, G, HN, Y, rec):
 
 
 @jit
-def _gru_backward_kernel(dY, G, HN, Y, HT, dA, dR, dh_carry, rec):
+def _gru_backward_kernel(dY, G, HN, Y, HT, dA, dR, dh_carry, rec, b0, b1):
     """Reverse loop. HT (3n, n) = H.T; writes dA (input-side pre-activations) and dR (the
     gradient of h_{t-1} H); dh_carry (B, n) scratch."""
-    T, B, n3 = G.shape
+    T, _B, n3 = G.shape
     n = n3 // 3
     one = G.dtype.type(1.0)
     zeros = np.zeros(n, dtype=G.dtype)
-    rec[:] = 0.0
-    dh_carry[:] = 0.0
+    rec[b0:b1] = 0.0
+    dh_carry[b0:b1] = 0.0
     for t in range(T - 1, -1, -1):
         if t < T - 1:
-            np.dot(dR[t + 1], HT, rec)
-        for b in range(B):
+            np.dot(dR[t + 1, b0:b1], HT, rec[b0:b1])
+        for b in range(b0, b1):
             dy = dY[t, b]
             u = rec[b]
             carry = dh_carry[b]
@@ -121,7 +123,9 @@ class GRUCell:
         HN = np.empty((T, B, n), dtype=W.dtype)
         Y = np.empty_like(HN)
         rec = np.empty((B, n3), dtype=W.dtype)
-        _gru_forward_kernel(A, params["H"], params["b_hn"], G, HN, Y, rec)
+        run_over_batch(
+            _gru_forward_kernel, B, A.size, A, params["H"], params["b_hn"], G, HN, Y, rec
+        )
         return Y, (X, G, HN, Y)
 
     def backward(self, params, cache, dY, need_dX=True):
@@ -132,7 +136,8 @@ class GRUCell:
         n = H.shape[0]
         dA = np.empty_like(G)
         dR = np.empty_like(G)
-        _gru_backward_kernel(
+        run_over_batch(
+            _gru_backward_kernel, B, G.size,
             np.ascontiguousarray(dY, dtype=W.dtype), G, HN, Y, np.ascontiguousarray(H.T), dA,
             dR, np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip

@@ -30,23 +30,25 @@ import numpy as np
 
 from ._numba import jit
 from .fastmath import sigmoid, tanh
+from .parallel import run_over_batch
 
 
 @jit
-def _lstm_forward_kernel(A, H, G, C, Y, rec):
-    """A (T, B, 4n) input projections with bias; H (n, 4n); writes gates G, cells C, outputs Y.
+def _lstm_forward_kernel(A, H, G, C, Y, rec, b0, b1):
+    """A (T, B, 4n) input projections with bias; H (n, 4n); writes gates G, cells C, outputs Y
+    for the batch rows ``b0:b1`` (see :mod:`.parallel`).
 
     rec (B, 4n) scratch. At t = 0 the recurrent term and the previous cell are zero buffers, so
     one branch-free loop per row serves every step (vectorised; see :mod:`.fastmath`).
     """
-    T, B, n4 = A.shape
+    T, _B, n4 = A.shape
     n = n4 // 4
     zeros = np.zeros(n, dtype=A.dtype)
-    rec[:] = 0.0
+    rec[b0:b1] = 0.0
     for t in range(T):
         if t > 0:
-            np.dot(Y[t - 1], H, rec)
-        for b in range(B):
+            np.dot(Y[t - 1, b0:b1], H, rec[b0:b1])
+        for b in range(b0, b1):
             a = A[t, b]
             r = rec[b]
             g_ = G[t, b]
@@ -68,18 +70,18 @@ def _lstm_forward_kernel(A, H, G, C, Y, rec):
 
 
 @jit
-def _lstm_backward_kernel(dY, G, C, HT, dA, dc, rec):
+def _lstm_backward_kernel(dY, G, C, HT, dA, dc, rec, b0, b1):
     """Reverse loop. HT (4n, n) = H.T contiguous; dc (B, n) scratch; writes dA (T, B, 4n)."""
-    T, B, n4 = G.shape
+    T, _B, n4 = G.shape
     n = n4 // 4
     one = G.dtype.type(1.0)
     zeros = np.zeros(n, dtype=G.dtype)
-    rec[:] = 0.0
-    dc[:] = 0.0
+    rec[b0:b1] = 0.0
+    dc[b0:b1] = 0.0
     for t in range(T - 1, -1, -1):
         if t < T - 1:
-            np.dot(dA[t + 1], HT, rec)
-        for b in range(B):
+            np.dot(dA[t + 1, b0:b1], HT, rec[b0:b1])
+        for b in range(b0, b1):
             dy = dY[t, b]
             r = rec[b]
             g_ = G[t, b]
@@ -160,7 +162,8 @@ class LSTMCell:
         G = np.empty_like(A)
         C = np.empty((T, B, n), dtype=W.dtype)
         Y = np.empty_like(C)
-        _lstm_forward_kernel(A, params["H"], G, C, Y, np.empty((B, n4), dtype=W.dtype))
+        rec = np.empty((B, n4), dtype=W.dtype)
+        run_over_batch(_lstm_forward_kernel, B, A.size, A, params["H"], G, C, Y, rec)
         return Y, (X, G, C, Y)
 
     def backward(self, params, cache, dY, need_dX=True):
@@ -170,7 +173,8 @@ class LSTMCell:
         B = X.shape[1]
         n = H.shape[0]
         dA = np.empty_like(G)
-        _lstm_backward_kernel(
+        run_over_batch(
+            _lstm_backward_kernel, B, G.size,
             np.ascontiguousarray(dY, dtype=W.dtype), G, C, np.ascontiguousarray(H.T), dA,
             np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip

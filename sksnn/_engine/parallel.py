@@ -1,17 +1,20 @@
-"""Splitting a fused time loop over the batch across Numba threads.
+"""Splitting a fused time loop over the batch across threads.
 
 Every row of a batch runs its own recursion, so a time loop can be cut into contiguous slices
 of the batch, one per thread (the recurrent product then becomes one smaller product per slice).
-Each kernel comes as a serial ``*_rows(…, b0, b1, …)`` function over the rows ``b0:b1`` and a
-``parallel=True`` wrapper that runs one slice per ``prange`` iteration; :func:`batch_chunks`
-decides how many slices a call gets:
+Each kernel is a serial ``*_rows(…, b0, b1, …)`` function over the rows ``b0:b1``, compiled
+with ``nogil=True``; :func:`run_slices` runs the slices on a small pool of Python threads (the
+calling thread takes the first one). Numba's own ``parallel=True`` is not used: its OpenMP
+workers spin while waiting, and on a 2-core machine they starve the BLAS threads of the matrix
+products in between (a fit ran 5x slower); pool threads sleep instead.
 
-- one (the serial kernel, no thread start-up) when the work is small, the batch has one row,
-  Numba runs one thread, or this process is a fork of one that had started Numba's threads
-  (GNU OpenMP is not fork-safe);
-- one when another thread of this process is already inside a parallel kernel (several fits
-  under joblib's threading backend): the process's cores are busy anyway, and Numba's
-  ``workqueue`` layer must not be entered from two threads at once;
+:func:`batch_chunks` decides how many slices a call gets:
+
+- one (the serial kernel, no hand-off) when the work is small, the batch has one row, the
+  thread budget ``numba.get_num_threads()`` (see :func:`~.threads.numba_threads`) is one, or
+  this process is a fork (the parent's pool threads do not exist in the child);
+- one when another thread of this process is already running sliced kernels (several fits
+  under joblib's threading backend): the cores are busy anyway;
 - else ``min(numba.get_num_threads(), batch)``.
 
 Results do not depend on the number of slices, except for the order of the float sums of the
@@ -20,6 +23,7 @@ per-unit gradients (threshold, decay), which are reduced slice by slice.
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numba
@@ -28,7 +32,7 @@ import numba
 MIN_PARALLEL_WORK = 1 << 16
 
 _LOCK = threading.Lock()
-_STATE = {"forked": False}
+_STATE = {"forked": False, "pool": None}
 
 
 def _after_fork_in_child():
@@ -66,3 +70,35 @@ def batch_chunks(batch, work):
         yield n
     finally:
         _LOCK.release()
+
+
+def run_over_batch(kernel, batch, work, *args):
+    """Call ``kernel(*args, b0, b1)`` over ``range(batch)``, sliced by :func:`batch_chunks`."""
+    with batch_chunks(batch, work) as k:
+        if k == 1:
+            kernel(*args, 0, batch)
+        else:
+            run_slices(lambda c, b0, b1: kernel(*args, b0, b1), batch, k)
+
+
+def run_slices(kernel, batch, n_slices):
+    """Call ``kernel(c, b0, b1)`` for ``n_slices`` contiguous slices of ``range(batch)``.
+
+    The calling thread runs slice 0, pool threads the others; returns when all are done and
+    re-raises the first exception. Call it inside :func:`batch_chunks` (which guarantees that
+    one caller at a time uses the pool).
+    """
+    bounds = [(c, c * batch // n_slices, (c + 1) * batch // n_slices) for c in range(n_slices)]
+    pool = _STATE["pool"]
+    if pool is None or pool._max_workers < n_slices - 1:
+        if pool is not None:
+            pool.shutdown(wait=False)
+        pool = _STATE["pool"] = ThreadPoolExecutor(
+            max_workers=n_slices - 1, thread_name_prefix="sksnn"
+        )
+    futures = [pool.submit(kernel, *b) for b in bounds[1:]]
+    try:
+        kernel(*bounds[0])
+    finally:
+        for f in futures:
+            f.result()

@@ -14,16 +14,17 @@ import numpy as np
 from ._numba import jit
 from .fastmath import tanh
 from .lstm import _uniform_init, dense_grads, project
+from .parallel import run_over_batch
 
 
 @jit
-def _rnn_forward_kernel(A, H, Y, rec):
-    T, B, n = A.shape
-    rec[:] = 0.0
+def _rnn_forward_kernel(A, H, Y, rec, b0, b1):
+    T, _B, n = A.shape
+    rec[b0:b1] = 0.0
     for t in range(T):
         if t > 0:
-            np.dot(Y[t - 1], H, rec)
-        for b in range(B):
+            np.dot(Y[t - 1, b0:b1], H, rec[b0:b1])
+        for b in range(b0, b1):
             a = A[t, b]
             u = rec[b]
             y = Y[t, b]
@@ -32,14 +33,14 @@ def _rnn_forward_kernel(A, H, Y, rec):
 
 
 @jit
-def _rnn_backward_kernel(dY, Y, HT, dA, rec):
-    T, B, n = Y.shape
+def _rnn_backward_kernel(dY, Y, HT, dA, rec, b0, b1):
+    T, _B, n = Y.shape
     one = Y.dtype.type(1.0)
-    rec[:] = 0.0
+    rec[b0:b1] = 0.0
     for t in range(T - 1, -1, -1):
         if t < T - 1:
-            np.dot(dA[t + 1], HT, rec)
-        for b in range(B):
+            np.dot(dA[t + 1, b0:b1], HT, rec[b0:b1])
+        for b in range(b0, b1):
             dy = dY[t, b]
             u = rec[b]
             y = Y[t, b]
@@ -66,7 +67,8 @@ class RNNCell:
         B, n = X.shape[1], W.shape[1]
         A = project(X, W, params["b"])
         Y = np.empty_like(A)
-        _rnn_forward_kernel(A, params["H"], Y, np.empty((B, n), dtype=W.dtype))
+        rec = np.empty((B, n), dtype=W.dtype)
+        run_over_batch(_rnn_forward_kernel, B, A.size, A, params["H"], Y, rec)
         return Y, (X, Y)
 
     def backward(self, params, cache, dY, need_dX=True):
@@ -76,7 +78,8 @@ class RNNCell:
         B = X.shape[1]
         n = H.shape[0]
         dA = np.empty_like(Y)
-        _rnn_backward_kernel(
+        run_over_batch(
+            _rnn_backward_kernel, B, Y.size,
             np.ascontiguousarray(dY, dtype=W.dtype), Y, np.ascontiguousarray(H.T), dA,
             np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip

@@ -37,12 +37,11 @@ and :math:`\partial\theta = -\sum \bar\delta^y_t h'`, :math:`\partial l = \sum
 """
 
 import numpy as np
-from numba import prange
 
 from ._numba import jit
 from .activations import act_grad_row, act_row, activation_code
 from .fastmath import sigmoid
-from .parallel import batch_chunks
+from .parallel import batch_chunks, run_slices
 from .surrogates import default_slope, surrogate_code, surrogate_row
 
 
@@ -192,32 +191,6 @@ def _snu_backward_rows(
                         ddec[j] += dv[j] * sp[j] * (one - yp[j])
 
 
-@jit(parallel=True)
-def _snu_forward_par(A, H, threshold, decay, soft, g_code, lateral, n_chunks, S, Y):
-    """:func:`_snu_forward_rows` on ``n_chunks`` slices of the batch in parallel."""
-    B = A.shape[1]
-    for c in prange(n_chunks):
-        _snu_forward_rows(
-            A, H, threshold, decay, soft, g_code, lateral,
-            c * B // n_chunks, (c + 1) * B // n_chunks, S, Y,
-        )  # fmt: skip
-
-
-@jit(parallel=True)
-def _snu_backward_par(
-    dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope, dV, dth, ddec
-):
-    """:func:`_snu_backward_rows` on slices of the batch in parallel; dth, ddec are
-    (n_chunks, n), one row of partial sums per slice."""
-    B = dY.shape[1]
-    n_chunks = dth.shape[0]
-    for c in prange(n_chunks):
-        _snu_backward_rows(
-            dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope,
-            c * B // n_chunks, (c + 1) * B // n_chunks, dV, dth[c], ddec[c],
-        )  # fmt: skip
-
-
 def snu_init(rng, n_in, n_out, *, recurrent=False, threshold=1.0, decay=0.8, dtype=np.float32):
     """Initial parameters of one SNU layer (Glorot-uniform weights).
 
@@ -313,7 +286,7 @@ class SNUCell:
             if k == 1:
                 _snu_forward_rows(*args, 0, B, S, Y)
             else:
-                _snu_forward_par(*args, k, S, Y)
+                run_slices(lambda c, b0, b1: _snu_forward_rows(*args, b0, b1, S, Y), B, k)
         return Y, (X, S, Y)
 
     def backward(self, params, cache, dY, need_dX=True):
@@ -352,7 +325,10 @@ class SNUCell:
             if k == 1:
                 _snu_backward_rows(*args, 0, B, dV, dth[0], ddec[0])
             else:
-                _snu_backward_par(*args, dV, dth, ddec)
+                run_slices(
+                    lambda c, b0, b1: _snu_backward_rows(*args, b0, b1, dV, dth[c], ddec[c]),
+                    B, k,
+                )  # fmt: skip
         dth, ddec = dth.sum(axis=0), ddec.sum(axis=0)
         dV2 = dV.reshape(T * B, n)
         grads = {"W": X.reshape(T * B, n_in).T @ dV2, "threshold": dth, "decay": ddec}
