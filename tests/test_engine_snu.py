@@ -38,7 +38,8 @@ def _ref_args(p):
 def test_forward_matches_reference(dtype, soft, activation, recurrent, lateral):
     p, X, _ = _layer(0, dtype, recurrent)
     cell = SNUCell(soft=soft, activation=activation, lateral=lateral)
-    Y, (_, S, _) = cell.forward(p, X)
+    Y, cache = cell.forward(p, X)
+    S = cell.states(cache)["membrane"]
     S_ref, Y_ref = ref_snu_forward(
         X.astype(np.float64), *[None if a is None else a.astype(np.float64) for a in _ref_args(p)],
         soft=soft, activation=activation, lateral=lateral,
@@ -129,7 +130,9 @@ def test_golden_trajectory():
         "decay": np.array([0.8]),
     }
     X = np.ones((10, 1, 1))
-    Y, (_, S, _) = SNUCell(soft=False).forward(p, X)
+    cell = SNUCell(soft=False)
+    Y, cache = cell.forward(p, X)
+    S = cell.states(cache)["membrane"]
     s_expected = [0.5, 0.9, 1.22, 0.5, 0.9, 1.22, 0.5, 0.9, 1.22, 0.5]
     y_expected = [0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
     np.testing.assert_allclose(S[:, 0, 0], s_expected, rtol=1e-12)

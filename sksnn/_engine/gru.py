@@ -20,32 +20,41 @@ import numpy as np
 
 from ._numba import jit
 from .fastmath import sigmoid, tanh
-from .lstm import _uniform_init, dense_grads, project
+from .lstm import _uniform_init, dense_grads, project, state_arrays
 from .parallel import run_over_batch
 
 
 @jit
-def _gru_forward_kernel(A, H, b_hn, G, HN, Y, rec, b0, b1):
+def _gru_forward_kernel(A, H, b_hn, H0, G, HN, Y, rec, b0, b1):
     """A (T, B, 3n); H (n, 3n); writes gates G (r, z, n), HN = u_n + b_hn, outputs Y for the
     batch rows ``b0:b1`` (see :mod:`.parallel`).
 
-    rec (B, 3n) scratch, zero at t = 0 (as the previous output), so one loop serves every step.
+    H0 (B, n): the output before the first step (truncated BPTT), or (0, n) for zero.
+    rec (B, 3n) scratch, zero at t = 0 without a state, so one loop serves every step.
     """
     T, _B, n3 = A.shape
     n = n3 // 3
     one = A.dtype.type(1.0)
     zeros = np.zeros(n, dtype=A.dtype)
+    has_state = H0.shape[0] > 0
     rec[b0:b1] = 0.0
     for t in range(T):
         if t > 0:
             np.dot(Y[t - 1, b0:b1], H, rec[b0:b1])
+        elif has_state:
+            np.dot(H0[b0:b1], H, rec[b0:b1])
         for b in range(b0, b1):
             a = A[t, b]
             u = rec[b]
             g_ = G[t, b]
             hn_ = HN[t, b]
             y_ = Y[t, b]
-            hp = Y[t - 1, b] if t > 0 else zeros
+            if t > 0:
+                hp = Y[t - 1, b]
+            elif has_state:
+                hp = H0[b]
+            else:
+                hp = zeros
             for j in range(n):
                 r = sigmoid(a[j] + u[j])
                 z = sigmoid(a[n + j] + u[n + j])
@@ -59,7 +68,7 @@ def _gru_forward_kernel(A, H, b_hn, G, HN, Y, rec, b0, b1):
 
 
 @jit
-def _gru_backward_kernel(dY, G, HN, Y, HT, dA, dR, dh_carry, rec, b0, b1):
+def _gru_backward_kernel(dY, G, HN, Y, H0, HT, dA, dR, dh_carry, rec, b0, b1):
     """Reverse loop. HT (3n, n) = H.T; writes dA (input-side pre-activations) and dR (the
     gradient of h_{t-1} H); dh_carry (B, n) scratch."""
     T, _B, n3 = G.shape
@@ -79,7 +88,12 @@ def _gru_backward_kernel(dY, G, HN, Y, HT, dA, dR, dh_carry, rec, b0, b1):
             hn_ = HN[t, b]
             da = dA[t, b]
             dr = dR[t, b]
-            hp = Y[t - 1, b] if t > 0 else zeros
+            if t > 0:
+                hp = Y[t - 1, b]
+            elif H0.shape[0] > 0:
+                hp = H0[b]
+            else:
+                hp = zeros
             for j in range(n):
                 dh = dy[j] + u[j] + carry[j]
                 r = g_[j]
@@ -112,8 +126,12 @@ class GRUCell:
         params["b_hn"] = rng.uniform(-k, k, n_out).astype(dtype)
         return params
 
-    def forward(self, params, X):
-        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
+    def forward(self, params, X, state=None):
+        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache.
+
+        ``state``: ``(h,)`` of shape (B, n) before the first step (truncated BPTT); zero when
+        None.
+        """
         W = params["W"]
         T, B = X.shape[:2]
         n3 = W.shape[1]
@@ -123,14 +141,20 @@ class GRUCell:
         HN = np.empty((T, B, n), dtype=W.dtype)
         Y = np.empty_like(HN)
         rec = np.empty((B, n3), dtype=W.dtype)
+        (H0,) = state_arrays(state, 1, n, W.dtype)
         run_over_batch(
-            _gru_forward_kernel, B, A.size, A, params["H"], params["b_hn"], G, HN, Y, rec
+            _gru_forward_kernel, B, A.size, A, params["H"], params["b_hn"], H0, G, HN, Y, rec
         )
-        return Y, (X, G, HN, Y)
+        return Y, (X, G, HN, H0, Y)
+
+    @staticmethod
+    def final_state(cache):
+        """The ``(h,)`` after the last step: the ``state`` of the next window."""
+        return (cache[-1][-1].copy(),)
 
     def backward(self, params, cache, dY, need_dX=True):
         """BPTT; returns ``dX`` (or None) and the gradients."""
-        X, G, HN, Y = cache
+        X, G, HN, H0, Y = cache
         W, H = params["W"], params["H"]
         B = X.shape[1]
         n = H.shape[0]
@@ -138,14 +162,14 @@ class GRUCell:
         dR = np.empty_like(G)
         run_over_batch(
             _gru_backward_kernel, B, G.size,
-            np.ascontiguousarray(dY, dtype=W.dtype), G, HN, Y, np.ascontiguousarray(H.T), dA,
-            dR, np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
+            np.ascontiguousarray(dY, dtype=W.dtype), G, HN, Y, H0, np.ascontiguousarray(H.T),
+            dA, dR, np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip
-        dX, grads = dense_grads(X, Y, dA, dR, W, need_dX)
+        dX, grads = dense_grads(X, Y, dA, dR, W, need_dX, H0)
         grads["b_hn"] = dR[..., 2 * n :].sum(axis=(0, 1))
         return dX, grads
 
     @staticmethod
     def states(cache):
         """Per-step hidden output for recording."""
-        return {"hidden": cache[3]}
+        return {"hidden": cache[-1]}

@@ -34,27 +34,37 @@ from .parallel import run_over_batch
 
 
 @jit
-def _lstm_forward_kernel(A, H, G, C, Y, rec, b0, b1):
+def _lstm_forward_kernel(A, H, H0, C0, G, C, Y, rec, b0, b1):
     """A (T, B, 4n) input projections with bias; H (n, 4n); writes gates G, cells C, outputs Y
     for the batch rows ``b0:b1`` (see :mod:`.parallel`).
 
-    rec (B, 4n) scratch. At t = 0 the recurrent term and the previous cell are zero buffers, so
-    one branch-free loop per row serves every step (vectorised; see :mod:`.fastmath`).
+    H0, C0 (B, n): output and cell before the first step (truncated BPTT), or (0, n) for zero.
+    rec (B, 4n) scratch. At t = 0 the recurrent term and the previous cell are zero buffers
+    (without a state), so one branch-free loop per row serves every step (vectorised; see
+    :mod:`.fastmath`).
     """
     T, _B, n4 = A.shape
     n = n4 // 4
     zeros = np.zeros(n, dtype=A.dtype)
+    has_state = H0.shape[0] > 0
     rec[b0:b1] = 0.0
     for t in range(T):
         if t > 0:
             np.dot(Y[t - 1, b0:b1], H, rec[b0:b1])
+        elif has_state:
+            np.dot(H0[b0:b1], H, rec[b0:b1])
         for b in range(b0, b1):
             a = A[t, b]
             r = rec[b]
             g_ = G[t, b]
             c_ = C[t, b]
             y_ = Y[t, b]
-            cp = C[t - 1, b] if t > 0 else zeros
+            if t > 0:
+                cp = C[t - 1, b]
+            elif has_state:
+                cp = C0[b]
+            else:
+                cp = zeros
             for j in range(n):
                 i = sigmoid(a[j] + r[j])
                 f = sigmoid(a[n + j] + r[n + j])
@@ -70,7 +80,7 @@ def _lstm_forward_kernel(A, H, G, C, Y, rec, b0, b1):
 
 
 @jit
-def _lstm_backward_kernel(dY, G, C, HT, dA, dc, rec, b0, b1):
+def _lstm_backward_kernel(dY, G, C, C0, HT, dA, dc, rec, b0, b1):
     """Reverse loop. HT (4n, n) = H.T contiguous; dc (B, n) scratch; writes dA (T, B, 4n)."""
     T, _B, n4 = G.shape
     n = n4 // 4
@@ -88,7 +98,12 @@ def _lstm_backward_kernel(dY, G, C, HT, dA, dc, rec, b0, b1):
             c_ = C[t, b]
             d = dA[t, b]
             dcb = dc[b]  # already times f_{t+1}; zero at the last step
-            cp = C[t - 1, b] if t > 0 else zeros
+            if t > 0:
+                cp = C[t - 1, b]
+            elif C0.shape[0] > 0:
+                cp = C0[b]
+            else:
+                cp = zeros
             for j in range(n):
                 dh = dy[j] + r[j]
                 i = g_[j]
@@ -102,6 +117,13 @@ def _lstm_backward_kernel(dY, G, C, HT, dA, dc, rec, b0, b1):
                 d[2 * n + j] = dct * i * (one - g * g)
                 d[3 * n + j] = dh * tc * o * (one - o)
                 dcb[j] = dct * f
+
+
+def state_arrays(state, n_arrays, n, dtype):
+    """The (B, n) state arrays a kernel takes, or (0, n) placeholders for a zero state."""
+    if state is None:
+        return (np.empty((0, n), dtype=dtype),) * n_arrays
+    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in state)
 
 
 def _uniform_init(rng, n_in, n, n_gates, dtype):
@@ -121,11 +143,12 @@ def project(X, W, b):
     return A
 
 
-def dense_grads(X, Y, dA, dR, W, need_dX):
+def dense_grads(X, Y, dA, dR, W, need_dX, Y0=None):
     """Gradients of a gated layer from its pre-activation gradients, one product each.
 
     ``dA`` (T, B, m) is the gradient of the input-side pre-activations ``X W + b``; ``dR``
-    that of the recurrent products ``Y_{t-1} H`` (the same array for LSTM and RNN).
+    that of the recurrent products ``Y_{t-1} H`` (the same array for LSTM and RNN); ``Y0``
+    (B, n) the output before the first step, if any (truncated BPTT).
     Returns ``dX`` (or None) and the gradients of ``W``, ``H`` and ``b``.
     """
     T, B, n_in = X.shape
@@ -136,6 +159,8 @@ def dense_grads(X, Y, dA, dR, W, need_dX):
         "H": Y[:-1].reshape(-1, n).T @ dR[1:].reshape(-1, dR.shape[2]),
         "b": dA2.sum(axis=0),
     }
+    if Y0 is not None and Y0.shape[0]:
+        grads["H"] += Y0.T @ dR[0]
     dX = (dA2 @ W.T).reshape(T, B, n_in) if need_dX else None
     return dX, grads
 
@@ -152,8 +177,12 @@ class LSTMCell:
         """PyTorch-style uniform initialisation of ``W``, ``H`` and ``b``."""
         return _uniform_init(rng, n_in, n_out, 4, dtype)
 
-    def forward(self, params, X):
-        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
+    def forward(self, params, X, state=None):
+        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache.
+
+        ``state``: ``(h, c)`` of shape (B, n) before the first step (from :meth:`final_state`
+        of the previous window, truncated BPTT); zero when None.
+        """
         W = params["W"]
         T, B, _ = X.shape
         A = project(X, W, params["b"])
@@ -163,24 +192,30 @@ class LSTMCell:
         C = np.empty((T, B, n), dtype=W.dtype)
         Y = np.empty_like(C)
         rec = np.empty((B, n4), dtype=W.dtype)
-        run_over_batch(_lstm_forward_kernel, B, A.size, A, params["H"], G, C, Y, rec)
-        return Y, (X, G, C, Y)
+        H0, C0 = state_arrays(state, 2, n, W.dtype)
+        run_over_batch(_lstm_forward_kernel, B, A.size, A, params["H"], H0, C0, G, C, Y, rec)
+        return Y, (X, G, C, (H0, C0), Y)
+
+    @staticmethod
+    def final_state(cache):
+        """The ``(h, c)`` after the last step: the ``state`` of the next window."""
+        return cache[-1][-1].copy(), cache[2][-1].copy()
 
     def backward(self, params, cache, dY, need_dX=True):
         """BPTT; returns ``dX`` (or None) and the gradients of ``W``, ``H``, ``b``."""
-        X, G, C, Y = cache
+        X, G, C, (H0, C0), Y = cache
         W, H = params["W"], params["H"]
         B = X.shape[1]
         n = H.shape[0]
         dA = np.empty_like(G)
         run_over_batch(
             _lstm_backward_kernel, B, G.size,
-            np.ascontiguousarray(dY, dtype=W.dtype), G, C, np.ascontiguousarray(H.T), dA,
+            np.ascontiguousarray(dY, dtype=W.dtype), G, C, C0, np.ascontiguousarray(H.T), dA,
             np.empty((B, n), dtype=W.dtype), np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip
-        return dense_grads(X, Y, dA, dA, W, need_dX)
+        return dense_grads(X, Y, dA, dA, W, need_dX, H0)
 
     @staticmethod
     def states(cache):
         """Per-step internal states for recording: hidden output and cell state."""
-        return {"hidden": cache[3], "cell": cache[2]}
+        return {"hidden": cache[-1], "cell": cache[2]}

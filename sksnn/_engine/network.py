@@ -95,18 +95,20 @@ class Network:
                 np.clip(p["decay"], 0.0, 1.0, out=p["decay"])
 
     # ------------------------------------------------------------------ passes
-    def forward(self, params, X, keep_states=False):
+    def forward(self, params, X, keep_states=False, states=None):
         """Forward pass.
 
         Returns the readout output ``Z`` (logits: (B, C) for ``mean``, (T, B, C) for
         ``linear``) and a list of caches. With ``keep_states`` the caches are kept even if not
-        needed later; they hold every layer's states and outputs.
+        needed later; they hold every layer's states and outputs. ``states`` (one per layer,
+        from :meth:`final_states`) continue a sequence cut into windows (truncated BPTT).
         """
         layers, readout = params
         caches = []
         H = X
-        for cell, p in zip(self.cells, layers):
-            H, cache = cell.forward(p, H)
+        states = [None] * len(layers) if states is None else states
+        for cell, p, state in zip(self.cells, layers, states):
+            H, cache = cell.forward(p, H, state)
             caches.append(cache)
         Z, rcache = self.readout.forward(readout, H)
         caches.append(rcache)
@@ -130,9 +132,19 @@ class Network:
             dH, grads[i] = self.cells[i].backward(layers[i], caches[i], dH, need_dX=i > 0)
         return grads, rgrads
 
-    def loss_grad(self, params, X, Y, mask=None):
-        """Loss, gradients (same structure as ``params``) and per-layer firing rates."""
-        Z, caches = self.forward(params, X)
+    def final_states(self, caches):
+        """Every layer's state after the last step (the ``states`` of the next window)."""
+        return [cell.final_state(c) for cell, c in zip(self.cells, caches)]
+
+    def loss_grad(self, params, X, Y, mask=None, states=None, final_states=None):
+        """Loss, gradients (same structure as ``params``) and per-layer firing rates.
+
+        ``states``: the layers' states before the first step (truncated BPTT). When
+        ``final_states`` is a list, it receives the layers' states after the last step.
+        """
+        Z, caches = self.forward(params, X, states=states)
+        if final_states is not None:
+            final_states[:] = self.final_states(caches)
         if self.readout_name in ("mean", "last"):
             loss, dZ = self.loss_fn(Z, Y)
         else:

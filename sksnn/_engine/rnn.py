@@ -13,17 +13,19 @@ import numpy as np
 
 from ._numba import jit
 from .fastmath import tanh
-from .lstm import _uniform_init, dense_grads, project
+from .lstm import _uniform_init, dense_grads, project, state_arrays
 from .parallel import run_over_batch
 
 
 @jit
-def _rnn_forward_kernel(A, H, Y, rec, b0, b1):
+def _rnn_forward_kernel(A, H, H0, Y, rec, b0, b1):
     T, _B, n = A.shape
     rec[b0:b1] = 0.0
     for t in range(T):
         if t > 0:
             np.dot(Y[t - 1, b0:b1], H, rec[b0:b1])
+        elif H0.shape[0] > 0:
+            np.dot(H0[b0:b1], H, rec[b0:b1])
         for b in range(b0, b1):
             a = A[t, b]
             u = rec[b]
@@ -61,19 +63,29 @@ class RNNCell:
         """PyTorch-style uniform initialisation."""
         return _uniform_init(rng, n_in, n_out, 1, dtype)
 
-    def forward(self, params, X):
-        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache."""
+    def forward(self, params, X, state=None):
+        """Run over X (T, B, n_in); return outputs (T, B, n) and the cache.
+
+        ``state``: ``(h,)`` of shape (B, n) before the first step (truncated BPTT); zero when
+        None.
+        """
         W = params["W"]
         B, n = X.shape[1], W.shape[1]
         A = project(X, W, params["b"])
         Y = np.empty_like(A)
         rec = np.empty((B, n), dtype=W.dtype)
-        run_over_batch(_rnn_forward_kernel, B, A.size, A, params["H"], Y, rec)
-        return Y, (X, Y)
+        (H0,) = state_arrays(state, 1, n, W.dtype)
+        run_over_batch(_rnn_forward_kernel, B, A.size, A, params["H"], H0, Y, rec)
+        return Y, (X, H0, Y)
+
+    @staticmethod
+    def final_state(cache):
+        """The ``(h,)`` after the last step: the ``state`` of the next window."""
+        return (cache[-1][-1].copy(),)
 
     def backward(self, params, cache, dY, need_dX=True):
         """BPTT; returns ``dX`` (or None) and the gradients."""
-        X, Y = cache
+        X, H0, Y = cache
         W, H = params["W"], params["H"]
         B = X.shape[1]
         n = H.shape[0]
@@ -83,9 +95,9 @@ class RNNCell:
             np.ascontiguousarray(dY, dtype=W.dtype), Y, np.ascontiguousarray(H.T), dA,
             np.empty((B, n), dtype=W.dtype),
         )  # fmt: skip
-        return dense_grads(X, Y, dA, dA, W, need_dX)
+        return dense_grads(X, Y, dA, dA, W, need_dX, H0)
 
     @staticmethod
     def states(cache):
         """Per-step hidden output for recording."""
-        return {"hidden": cache[1]}
+        return {"hidden": cache[-1]}

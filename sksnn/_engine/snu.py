@@ -65,12 +65,13 @@ def _row_argmax(y):
 
 
 @jit
-def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, b0, b1, S, Y):
+def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, b0, b1, S, Y):
     """Fused SNU time loop over the batch rows ``b0:b1``.
 
     A : (T, B, n) input currents ``W x_t``; H : (n, n) recurrent matrix (used as ``y @ H``)
-    or (0, 0) for none. Writes S and Y; S may be A itself (each element of A is read once,
-    just before the same element of S is written).
+    or (0, 0) for none; S0, Y0 : (B, n) state and output before the first step (a previous
+    window of truncated BPTT), or (0, n) for zero. Writes S and Y; S may be A itself (each
+    element of A is read once, just before the same element of S is written).
 
     Each (t, b) row runs a few short loops over the units with every branch on the
     configuration hoisted out of them, so each loop compiles to SIMD code.
@@ -79,19 +80,26 @@ def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, b0, b1, S, 
     one = A.dtype.type(1.0)
     zero = A.dtype.type(0.0)
     has_rec = H.shape[0] > 0
+    has_state = S0.shape[0] > 0
     rec = np.empty((b1 - b0, n), dtype=A.dtype)
     for t in range(T):
         if has_rec and t > 0:
             np.dot(Y[t - 1, b0:b1], H, rec)
+        elif has_rec and has_state:
+            np.dot(Y0[b0:b1], H, rec)
         for b in range(b0, b1):
             a = A[t, b]
             v = S[t, b]
-            if t == 0:
+            if t == 0 and not has_state:
                 for j in range(n):
                     v[j] = a[j]
             else:
-                sp = S[t - 1, b]
-                yp = Y[t - 1, b]
+                if t > 0:
+                    sp = S[t - 1, b]
+                    yp = Y[t - 1, b]
+                else:
+                    sp = S0[b]
+                    yp = Y0[b]
                 if lateral:
                     r = one - _row_max(yp)
                     for j in range(n):
@@ -115,18 +123,21 @@ def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, b0, b1, S, 
 
 @jit
 def _snu_backward_rows(
-    dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope, b0, b1, dV, dth, ddec
-):
+    dY, S, Y, HT, threshold, decay, soft, g_code, lateral, s_code, slope, S0, Y0, b0, b1, dV,
+    dth, ddec,
+):  # fmt: skip
     """Reverse fused SNU time loop over the batch rows ``b0:b1``.
 
     dY : (T, B, n) gradient from outside the layer; HT : (n, n) the transposed recurrent
     matrix, C-contiguous, or (0, 0). Writes dV (gradient of the pre-activation, i.e. of the
     input currents; it may be dY itself) and overwrites dth, ddec (n,) with these rows'
-    threshold and decay gradients.
+    threshold and decay gradients. S0, Y0 as in the forward kernel (no gradient flows into
+    them: truncated BPTT).
     """
     T, _, n = dY.shape
     one = dY.dtype.type(1.0)
     has_rec = HT.shape[0] > 0
+    has_state = S0.shape[0] > 0
     dth[:] = 0.0
     ddec[:] = 0.0
     dy = np.empty(n, dtype=dY.dtype)
@@ -179,9 +190,13 @@ def _snu_backward_rows(
                     dth[j] -= dyh
                     dv[j] = dyh
             act_grad_row(g_code, s, dv)
-            if t > 0:
-                sp = S[t - 1, b]
-                yp = Y[t - 1, b]
+            if t > 0 or has_state:
+                if t > 0:
+                    sp = S[t - 1, b]
+                    yp = Y[t - 1, b]
+                else:
+                    sp = S0[b]
+                    yp = Y0[b]
                 if lateral:
                     r = one - _row_max(yp)
                     for j in range(n):
@@ -189,6 +204,14 @@ def _snu_backward_rows(
                 else:
                     for j in range(n):
                         ddec[j] += dv[j] * sp[j] * (one - yp[j])
+
+
+def _state_arrays(state, n, dtype):
+    """The (B, n) state arrays a kernel takes, or (0, n) placeholders for a zero state."""
+    if state is None:
+        empty = np.empty((0, n), dtype=dtype)
+        return empty, empty
+    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in state)
 
 
 def snu_init(rng, n_in, n_out, *, recurrent=False, threshold=1.0, decay=0.8, dtype=np.float32):
@@ -255,7 +278,7 @@ class SNUCell:
 
     init = staticmethod(snu_init)
 
-    def forward(self, params, X):
+    def forward(self, params, X, state=None):
         """Run the layer over a sequence.
 
         Parameters
@@ -264,6 +287,9 @@ class SNUCell:
             Layer parameters.
         X : ndarray of shape (T, B, n_in)
             Input sequence, time-major, C-contiguous, of the parameters' dtype.
+        state : tuple of ndarray or None
+            ``(s, y)`` of shape (B, n_out) before the first step, from :meth:`final_state`
+            of the previous window (truncated BPTT); zero when None.
 
         Returns
         -------
@@ -281,13 +307,21 @@ class SNUCell:
             H = np.empty((0, 0), dtype=W.dtype)
         S = A  # the states overwrite the currents in place
         Y = np.empty_like(A)
+        S0, Y0 = _state_arrays(state, n, W.dtype)
         args = (A, H, params["threshold"], params["decay"], self.soft, self.g_code, self.lateral)
+        args += (S0, Y0)
         with batch_chunks(B, A.size) as k:
             if k == 1:
                 _snu_forward_rows(*args, 0, B, S, Y)
             else:
                 run_slices(lambda c, b0, b1: _snu_forward_rows(*args, b0, b1, S, Y), B, k)
-        return Y, (X, S, Y)
+        return Y, (X, S, (S0, Y0), Y)
+
+    @staticmethod
+    def final_state(cache):
+        """The ``(s, y)`` after the last step: the ``state`` of the next window."""
+        S, Y = cache[1], cache[-1]
+        return S[-1].copy(), Y[-1].copy()
 
     def backward(self, params, cache, dY, need_dX=True):
         """Backpropagation through time for one layer.
@@ -308,7 +342,7 @@ class SNUCell:
         grads : dict
             Same keys as ``params``.
         """
-        X, S, Y = cache
+        X, S, (S0, Y0), Y = cache
         W = params["W"]
         T, B, n_in = X.shape
         n = W.shape[1]
@@ -318,6 +352,7 @@ class SNUCell:
         args = (
             np.ascontiguousarray(dY, dtype=W.dtype), S, Y, HT, params["threshold"],
             params["decay"], self.soft, self.g_code, self.lateral, self.s_code, self.slope,
+            S0, Y0,
         )  # fmt: skip
         with batch_chunks(B, S.size) as k:
             dth = np.empty((k, n), dtype=W.dtype)
@@ -334,10 +369,12 @@ class SNUCell:
         grads = {"W": X.reshape(T * B, n_in).T @ dV2, "threshold": dth, "decay": ddec}
         if H is not None:
             grads["H"] = Y[:-1].reshape(-1, n).T @ dV[1:].reshape(-1, n)
+            if Y0.shape[0]:
+                grads["H"] += Y0.T @ dV[0]
         dX = (dV2 @ W.T).reshape(T, B, n_in) if need_dX else None
         return dX, grads
 
     @staticmethod
     def states(cache):
         """Per-step internal states for recording: spikes (outputs) and membrane states."""
-        return {"spikes": cache[2], "membrane": cache[1]}
+        return {"spikes": cache[-1], "membrane": cache[1]}
