@@ -6,8 +6,10 @@ batches and what is scored; cell-specific mixins (:mod:`.snu`) say which cells m
 The engine (:mod:`._engine`) does the numerics.
 """
 
+import contextlib
 import copy
 import itertools
+import threading
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -17,10 +19,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from threadpoolctl import threadpool_limits
+from sklearn.utils.multiclass import check_classification_targets
+from threadpoolctl import ThreadpoolController
 
 from . import __version__
 from ._engine import OPTIMIZERS, Network, add_l2, calibrate_input_gain, clip_grad_norm, pcm
+from ._engine.threads import numba_threads
 from .exceptions import ConvergenceWarning, DivergenceWarning
 
 # Prediction runs in chunks of this many samples to bound memory.
@@ -33,10 +37,103 @@ SMALL_GEMM = 5e7
 # Batch used for the data-driven gain of spiking layers, and the share of states above
 # threshold it aims at.
 CALIBRATION_SAMPLES = 256
+CALIBRATION_ROWS = 256 * 20
 CALIBRATION_TARGET = 0.3
 
+# threadpoolctl's limits are process-wide: when fits overlap in threads (joblib's threading
+# backend, Dask), the one-BLAS-thread limit is set by the first of them and restored by the
+# last, so an early finisher cannot restore a value that another fit had set. One controller
+# serves the process (finding the libraries costs milliseconds; using them, microseconds).
+_THREADS_LOCK = threading.Lock()
+_THREADS = {"controller": None, "blas_users": 0, "blas_limiter": None}
 
-class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
+
+def _controller():
+    with _THREADS_LOCK:
+        if _THREADS["controller"] is None:
+            _THREADS["controller"] = ThreadpoolController()
+        return _THREADS["controller"]
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    controller = _controller()
+    with _THREADS_LOCK:
+        if _THREADS["blas_users"] == 0:
+            _THREADS["blas_limiter"] = controller.limit(limits=1, user_api="blas")
+        _THREADS["blas_users"] += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS["blas_users"] -= 1
+            if _THREADS["blas_users"] == 0:
+                _THREADS["blas_limiter"].restore_original_limits()
+                _THREADS["blas_limiter"] = None
+
+
+def _openmp_limit():
+    """The OpenMP thread limit in force (``threadpool_limits``, ``OMP_NUM_THREADS``) or None."""
+    libs = _controller().select(user_api="openmp").lib_controllers
+    return min((lib.num_threads for lib in libs), default=None)
+
+
+class InputTypeError(ValueError, TypeError):
+    """Input that cannot be converted to numbers (complex numbers, dicts in an object array).
+
+    A ValueError, as every sksnn input error, and a TypeError, as scikit-learn's checks expect
+    for such input (as its ``InvalidParameterError`` is both).
+    """
+
+
+def check_labels(y, name="y"):
+    """Validate class labels (1-D): no NaN, inf or None, one type, binary or multiclass.
+
+    Returns the sorted unique labels. scikit-learn's own checks would raise a TypeError for
+    labels mixing strings and numbers and warn before rejecting NaN; this says what is wrong.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind in "fc" and not np.isfinite(y).all():
+        raise ValueError(f"{name} holds NaN or infinite labels.")
+    if y.dtype == object:
+        if any(v is None for v in y):
+            raise ValueError(f"{name} holds None labels.")
+        if any(isinstance(v, float | np.floating) and not np.isfinite(v) for v in y):
+            raise ValueError(f"{name} holds NaN or infinite labels.")
+    try:
+        check_classification_targets(y)
+        return np.unique(y)
+    except TypeError as exc:
+        types = sorted({type(v).__name__ for v in y.ravel()})
+        raise ValueError(
+            f"{name} mixes labels of different types ({', '.join(types)}); use labels of one type."
+        ) from exc
+
+
+class VersionedState:
+    """Mixin: the pickled state records the sksnn version; loading it under another warns.
+
+    (pickle, joblib and skops.io all go through ``__getstate__`` / ``__setstate__``.)
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.setdefault("_sksnn_version", __version__)  # networks keep the fitting version
+        return state
+
+    def __setstate__(self, state):
+        version = state.get("_sksnn_version")
+        if version is not None and version != __version__:
+            warnings.warn(
+                f"This {type(self).__name__} was fitted with sksnn {version} and is loaded "
+                f"with sksnn {__version__}; results may differ.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
+
+class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
     """Base of every sksnn estimator: owns the training loop.
 
     Subclasses define ``__init__`` (storing their parameters unchanged) and the hooks
@@ -69,6 +166,7 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [None, HasMethods(["fit", "transform"])],
         "device_training": [StrOptions({"off", "noise", "in_loop"})],
+        "callback": [None, callable],
     }
 
     # ------------------------------------------------------------------ hooks
@@ -201,8 +299,13 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _calibrate(self, data, rng):
         """Data-driven gain of the input weights of every spiking hidden layer."""
-        idx = rng.permutation(data.n)[:CALIBRATION_SAMPLES]
+        # up to 256 samples, and at most 256 x 20 (sample, step) rows: long sequences use
+        # fewer samples (the pass holds every layer's states in memory)
+        steps = self._steps_hint(data)
+        n = max(8, min(CALIBRATION_SAMPLES, CALIBRATION_ROWS // max(steps, 1)))
+        idx = rng.permutation(data.n)[:n]
         H, _, _ = self._batch(data, idx, rng)
+        H = H[self._windows(H.shape[0])[0]]  # the first window is sample enough
         n_hidden = len(self._hidden_sizes())
         self.input_gains_ = []
         for cell, p in zip(self._net.cells[:n_hidden], self._params[0][:n_hidden]):
@@ -210,11 +313,22 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 self.input_gains_.append(calibrate_input_gain(cell, p, H, CALIBRATION_TARGET))
             H, _ = cell.forward(p, H)
 
-    def _blas_limit(self, n_rows):
-        """Context limiting BLAS to one thread when the layers' products are small."""
+    def _thread_limits(self, n_rows):
+        """Context for a fit or a prediction: BLAS and Numba threads, restored on exit.
+
+        Small products run on one BLAS thread. The engine's Numba thread budget, the caller's
+        ``numba.get_num_threads()``, is capped by ``NUMBA_NUM_THREADS`` (which joblib's
+        process workers set to their share of the cores, or to ``inner_max_num_threads``) and
+        by the OpenMP limit in force (``threadpoolctl.threadpool_limits``, ``OMP_NUM_THREADS``,
+        which Dask's workers set to 1).
+        """
         sizes = [self.n_features_in_, *self._hidden_sizes()]
         largest = max(a * b for a, b in itertools.pairwise(sizes)) * n_rows
-        return threadpool_limits(limits=1 if largest < SMALL_GEMM else None, user_api="blas")
+        stack = contextlib.ExitStack()
+        if largest < SMALL_GEMM:
+            stack.enter_context(_one_blas_thread())
+        stack.enter_context(numba_threads(limit=_openmp_limit()))
+        return stack
 
     def _init_optimizer(self):
         flat = self._net.flat(self._params)
@@ -248,17 +362,6 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
             np.copyto(self._params[1][k], snapshot[1][k])
         self._expose()
 
-    def __setstate__(self, state):
-        version = state.get("_sksnn_version")
-        if version is not None and version != __version__:
-            warnings.warn(
-                f"This {type(self).__name__} was fitted with sksnn {version} and is loaded "
-                f"with sksnn {__version__}; results may differ.",
-                UserWarning,
-                stacklevel=2,
-            )
-        super().__setstate__(state)
-
     # ------------------------------------------------------------------ training
     def _fit(self, X, y, incremental=False, classes=None):
         if self.device_training != "off" and not hasattr(self.device, "_device_params"):
@@ -268,20 +371,25 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
             )
         fitted = hasattr(self, "_params")
         first = not fitted or not (incremental or self.warm_start)
-        # a failed call leaves the estimator exactly as it was (fitted or not)
-        backup = copy.deepcopy(self.__dict__) if fitted else dict(self.__dict__)
+        # a failed call leaves the estimator exactly as it was (fitted or not). The fitted
+        # state is copied in one go, keeping its arrays shared (coefs_ are views of _params);
+        # the parameters (a callback, a device) are never changed by fit and are not copied.
+        params = self.get_params(deep=False)
+        state = {k: v for k, v in self.__dict__.items() if k not in params}
+        state = copy.deepcopy(state) if fitted else state
+        backup = {k: state.get(k, v) for k, v in self.__dict__.items()}
         try:
             data, attrs = self._prepare_fit(X, y, reset=first, classes=classes)
             for key, value in attrs.items():
                 setattr(self, key, value)
-            if first:
-                seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-                self._rng = np.random.default_rng(seed)
-                self._predict_seed = int(self._rng.integers(np.iinfo(np.int32).max))
-                self._initialize(self._rng, data)
-            else:
-                self._continue(incremental)
-            with self._blas_limit(self._steps_hint(data) * min(data.n, 200)):
+            with self._thread_limits(self._steps_hint(data) * min(data.n, 200)):
+                if first:
+                    seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+                    self._rng = np.random.default_rng(seed)
+                    self._predict_seed = int(self._rng.integers(np.iinfo(np.int32).max))
+                    self._initialize(self._rng, data)
+                else:
+                    self._continue(incremental)
                 self._train(data, incremental)
         except BaseException:  # Ctrl-C inside _train is handled there; this is setup or errors
             self.__dict__.clear()
@@ -319,24 +427,38 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                 for s in range(0, n, batch_size):
                     idx = order[s : s + batch_size]
                     Xb, Yb, Mb = self._batch(train, idx, rng)
-                    seen = self._training_params(rng)  # device weights, or params itself
-                    loss, grads, batch_rates = net.loss_grad(seen, Xb, Yb, Mb)
-                    # the loss is a mean over samples (or over valid steps, for sequences)
-                    terms = len(idx) if Mb is None else float(Mb.sum())
-                    g = net.flat(params, grads)
-                    loss += add_l2(flat, g, is_weight, self.alpha / terms)
-                    norm = clip_grad_norm(g, self.max_grad_norm)
-                    if not (np.isfinite(loss) and np.isfinite(norm)):
-                        diverged = True
+                    states = None
+                    # one update per window of bptt_steps steps (truncated BPTT), the layers'
+                    # states carried from one window to the next; one window without it
+                    for w in self._windows(Xb.shape[0]):
+                        Mw = None if Mb is None else Mb[w]
+                        if Mw is not None and not Mw.any():
+                            break  # only padding left in this batch
+                        seen = self._training_params(rng)  # device weights, or params itself
+                        final = []
+                        Yw = Yb if w == slice(None) else Yb[w]
+                        loss, grads, batch_rates = net.loss_grad(
+                            seen, Xb[w], Yw, Mw, states, final
+                        )
+                        states = final
+                        # the loss is a mean over samples (or over valid steps, for sequences)
+                        terms = len(idx) if Mw is None else float(Mw.sum())
+                        g = net.flat(params, grads)
+                        loss += add_l2(flat, g, is_weight, self.alpha / terms)
+                        norm = clip_grad_norm(g, self.max_grad_norm)
+                        if not (np.isfinite(loss) and np.isfinite(norm)):
+                            diverged = True
+                            break
+                        opt.update_params(flat, g)
+                        net.project(params)
+                        self._after_update(rng)
+                        total += loss * terms
+                        weight += terms
+                        r = np.asarray(batch_rates) * terms
+                        rates = r if rates is None else rates + r
+                    if diverged:
                         break
-                    opt.update_params(flat, g)
-                    net.project(params)
-                    self._after_update(rng)
                     self.t_ += len(idx)
-                    total += loss * terms
-                    weight += terms
-                    r = np.asarray(batch_rates) * terms
-                    rates = r if rates is None else rates + r
                 if diverged or not all(np.isfinite(p).all() for p in flat):
                     self._diverged()
                     break
@@ -360,7 +482,10 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
                     if val is not None:
                         msg += f", validation score = {record['validation_score']:.6f}"
                     print(msg)
-                if self._stop_early(val is not None):
+                stop = self._stop_early(val is not None)
+                if self.callback is not None and self.callback(self, dict(record)):
+                    stop = True
+                if stop:
                     break
             else:
                 if not incremental:
@@ -501,16 +626,69 @@ class BaseNetwork(BaseEstimator, metaclass=ABCMeta):
             for (i, name), array in self._device_arrays.items():
                 array.update((self._params[1] if i == -1 else self._params[0][i])[name], rng)
 
+    def _windows(self, n_steps):
+        """Time slices of one update: windows of ``bptt_steps`` steps, or the whole sequence."""
+        k = getattr(self, "bptt_steps", None)
+        if k is None or k >= n_steps:
+            return [slice(None)]
+        return [slice(lo, lo + k) for lo in range(0, n_steps, k)]
+
     def _outputs(self, data):
         """Network outputs (after the loss link) for all samples of ``data``, in order."""
         params = self._inference_params()
         rng = np.random.default_rng(self._predict_seed)
         outs = []
-        with self._blas_limit(self._steps_hint(data) * min(data.n, PREDICT_CHUNK)):
+        with self._thread_limits(self._steps_hint(data) * min(data.n, PREDICT_CHUNK)):
             for s in range(0, data.n, PREDICT_CHUNK):
                 idx = np.arange(s, min(s + PREDICT_CHUNK, data.n))
                 Xb, _, _ = self._batch(data, idx, rng)
-                outs.append(self._net.predict_output(params, Xb))
+                window = getattr(self, "bptt_steps", None)
+                outs.append(self._net.predict_output(params, Xb, window))
+        return outs
+
+    def _check_range(self, X, name="X"):
+        """Raise a ValueError when ``X`` holds values too large for the network's dtype.
+
+        The limit is the square root of the dtype's largest value (1.8e19 for float32,
+        1.3e154 for float64), so that products and squares of such values stay finite.
+        """
+        limit = float(np.sqrt(np.finfo(self._dtype).max))
+        X = np.asarray(X)
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        if largest > limit:
+            raise ValueError(
+                f"{name} holds values up to {largest:.3g}, more than dtype={self.dtype!r} "
+                f"computations allow ({limit:.3g}); scale them (e.g. StandardScaler) or set "
+                "dtype='float64'."
+            )
+
+    @contextlib.contextmanager
+    def _overflow_guard(self):
+        """Context for a public prediction or score: overflow to a clear ValueError.
+
+        An overflow inside saturating units (a spike, a sigmoid at 0 or 1) is harmless and
+        silenced; an invalid value (inf - inf) means the input was too large for the
+        computation, which is an error, not a prediction.
+        """
+        try:
+            with np.errstate(over="ignore", invalid="raise"):
+                yield
+        except FloatingPointError as exc:
+            raise ValueError(self._overflow_message()) from exc
+
+    def _overflow_message(self):
+        return (
+            f"X is too large for {self.dtype} computations with the fitted weights: the "
+            "network's values overflow. Scale the features (e.g. StandardScaler) or set "
+            "dtype='float64'."
+        )
+
+    def _predict_outputs(self, data):
+        """:meth:`_outputs` for a public prediction: finite, or a ValueError."""
+        with self._overflow_guard():
+            outs = self._outputs(data)
+        if not all(np.isfinite(o).all() for o in outs):
+            raise ValueError(self._overflow_message())
         return outs
 
     def record(self, X):

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_feature_names,
     check_array,
@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseNetwork
+from ._base import BaseNetwork, InputTypeError, check_labels
 from .encoding import ENCODINGS, check_encodable, encode
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -55,6 +55,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
 
     # ------------------------------------------------------------------ data
     def _check_X(self, X, reset):
+        try:
+            return self._validate_X(X, reset)
+        except TypeError as exc:  # scikit-learn's check_array, e.g. for complex numbers in lists
+            raise InputTypeError(f"X cannot be converted to an array of floats: {exc}") from exc
+
+    def _validate_X(self, X, reset):
         ndim = getattr(X, "ndim", None)
         if ndim is None and not hasattr(X, "__array__") and not hasattr(X, "iloc"):
             ndim = np.ndim(np.asarray(X, dtype=object)) if isinstance(X, list | tuple) else None
@@ -69,6 +75,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             _check_feature_names(self, X, reset=reset)
         else:
             X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
+        self._check_range(X)
         n_features = X.shape[-1]
         if reset:
             return X, {"n_features_in_": n_features, "_input_ndim": X.ndim}
@@ -88,7 +95,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         X, attrs = self._check_X(X, reset)
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
-        check_classification_targets(y)
+        labels = check_labels(y)
         target = type_of_target(y)
         if target not in ("binary", "multiclass"):
             raise ValueError(
@@ -96,9 +103,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             )
         if reset:
             if classes is not None:
-                classes_ = np.unique(np.asarray(classes))
+                classes_ = check_labels(column_or_1d(classes), "classes")
             else:
-                classes_ = np.unique(y)
+                classes_ = labels
             if len(classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 "
@@ -107,12 +114,17 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             attrs["classes_"] = classes_
         else:
             classes_ = self.classes_
-            if classes is not None and not np.array_equal(np.unique(classes), classes_):
+            if classes is not None and not np.array_equal(
+                check_labels(column_or_1d(classes), "classes"), classes_
+            ):
                 raise ValueError(
                     f"classes={list(classes)} differs from the classes of the first call, "
                     f"{list(classes_)}."
                 )
-        unknown = np.setdiff1d(np.unique(y), classes_)
+        try:
+            unknown = np.setdiff1d(labels, classes_)
+        except TypeError:  # labels of another type than the classes
+            unknown = labels
         if unknown.size:
             raise ValueError(
                 f"y contains labels {unknown.tolist()} not seen before; the estimator knows "
@@ -223,7 +235,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         ndarray of shape (n_samples, n_classes)
         """
         data = self._prepare_predict(X)
-        return np.concatenate(self._outputs(data)).astype(np.float64)
+        return np.concatenate(self._predict_outputs(data)).astype(np.float64)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.

@@ -7,14 +7,15 @@ padded inside each batch to its longest member; a mask keeps padded steps out of
 the gradients.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from ._base import PREDICT_CHUNK, BaseNetwork
+from ._base import PREDICT_CHUNK, BaseNetwork, InputTypeError, check_labels
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -58,7 +59,10 @@ def check_sequences(X, name="X", min_steps=1):
             raise ValueError(
                 f"{name}[{i}] must be 2-D (n_steps, n_features); got shape {np.shape(s)}."
             )
-        a = check_array(s, dtype=FLOAT_DTYPES, ensure_min_samples=1, input_name=f"{name}[{i}]")
+        try:
+            a = check_array(s, dtype=FLOAT_DTYPES, ensure_min_samples=1, input_name=f"{name}[{i}]")
+        except TypeError as exc:  # e.g. complex numbers in lists
+            raise InputTypeError(f"{name}[{i}] cannot be converted to floats: {exc}") from exc
         if a.shape[0] < min_steps:
             raise ValueError(
                 f"{name}[{i}] has {a.shape[0]} steps; at least {min_steps} are needed"
@@ -98,6 +102,7 @@ class BaseSequencePredictor(BaseNetwork):
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
         "loss": [StrOptions({"binary", "squared_error", "categorical"})],
+        "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     # ------------------------------------------------------------------ data
@@ -131,7 +136,14 @@ class BaseSequencePredictor(BaseNetwork):
                             f"got shape {t.shape}."
                         )
                 else:
-                    t = check_array(t, dtype=FLOAT_DTYPES, ensure_2d=False, input_name=f"y[{i}]")
+                    try:
+                        t = check_array(
+                            t, dtype=FLOAT_DTYPES, ensure_2d=False, input_name=f"y[{i}]"
+                        )
+                    except TypeError as exc:  # e.g. complex numbers in lists
+                        raise InputTypeError(
+                            f"y[{i}] cannot be converted to floats: {exc}"
+                        ) from exc
                     if t.ndim not in (1, 2):
                         raise ValueError(f"y[{i}] must be 1-D or 2-D; got shape {t.shape}.")
                 if len(t) != len(s):
@@ -150,19 +162,18 @@ class BaseSequencePredictor(BaseNetwork):
                 attrs["_y_1d"] = True
         if self.loss == "categorical":
             labels = np.concatenate(targets)
-            if labels.dtype.kind == "f" and not np.isfinite(labels).all():
-                raise ValueError("y holds NaN or infinite labels.")
-            if labels.dtype == object and any(v is None for v in labels):
-                raise ValueError("y holds None labels.")
-            check_classification_targets(labels)
+            found = check_labels(labels, "y" if y is not None else "the labels (argmax of X)")
             if reset:
-                classes_ = np.unique(labels)
+                classes_ = found
                 if len(classes_) < 2:
                     raise ValueError("loss='categorical' needs at least 2 classes in y.")
                 attrs["classes_"] = classes_
             else:
                 classes_ = self.classes_
-            unknown = np.setdiff1d(np.unique(labels), classes_)
+            try:
+                unknown = np.setdiff1d(found, classes_)
+            except TypeError:  # labels of another type than the classes
+                unknown = found
             if unknown.size:
                 raise ValueError(
                     f"y contains labels {unknown.tolist()} not seen before; the estimator "
@@ -196,7 +207,12 @@ class BaseSequencePredictor(BaseNetwork):
                 f"X has {n_features} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
+        for i, seq in enumerate(seqs):
+            self._check_range(seq, f"X[{i}]")
         inputs, targets, attrs = self._targets(seqs, y, reset)
+        if self.loss == "squared_error":  # their squares must stay finite too
+            for i, t in enumerate(targets):
+                self._check_range(t, f"y[{i}]" if y is not None else f"X[{i}]")
         if reset:
             attrs["n_features_in_"] = n_features
         Xp, lengths = pad(inputs, self._dtype)
@@ -206,6 +222,8 @@ class BaseSequencePredictor(BaseNetwork):
     def _prepare_predict(self, X):
         self._check_fitted()
         seqs, as_array = check_sequences(X)
+        for i, seq in enumerate(seqs):
+            self._check_range(seq, f"X[{i}]")
         if seqs[0].shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs[0].shape[1]} features, but {type(self).__name__} is expecting "
@@ -292,7 +310,7 @@ class BaseSequencePredictor(BaseNetwork):
 
     def _raw_outputs(self, X):
         data = self._prepare_predict(X)
-        return data, self._outputs(data)
+        return data, self._predict_outputs(data)
 
     def _has_proba(self):
         return self.loss != "squared_error"
@@ -360,7 +378,11 @@ class BaseSequencePredictor(BaseNetwork):
         """
         self._check_fitted()
         data, _ = self._prepare_fit(X, y, reset=False)
-        return float(-self._mean_loss(data))
+        with self._overflow_guard():
+            score = float(-self._mean_loss(data))
+        if not np.isfinite(score):
+            raise ValueError(self._overflow_message())
+        return score
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

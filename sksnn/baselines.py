@@ -52,6 +52,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         warm_start=False,
         random_state=None,
         verbose=False,
+        callback=None,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,
@@ -79,6 +80,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callback = callback
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1
@@ -96,6 +98,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         hidden_layer_sizes=(128,),
         *,
         loss="binary",
+        bptt_steps=None,
         solver="adam",
         learning_rate="adaptive",
         learning_rate_init=0.005,
@@ -110,6 +113,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         warm_start=False,
         random_state=None,
         verbose=False,
+        callback=None,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,
@@ -122,6 +126,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.loss = loss
+        self.bptt_steps = bptt_steps
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -136,6 +141,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callback = callback
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1
@@ -178,7 +184,13 @@ _SEQUENCE_DOC = """{title}
     ----------{params}
     loss : {{"binary", "squared_error", "categorical"}}, default="binary"
         Per-step loss; ``score`` is minus its mean per step (for "binary": the NLL per step
-        summed over outputs, the JSB convention).{training}
+        summed over outputs, the JSB convention).
+    bptt_steps : int or None, default=None
+        Truncated backpropagation through time: cut each batch into windows of this many
+        steps, update after every window and carry the layers' states into the next one
+        (gradients do not cross window borders). Memory then grows with ``bptt_steps``
+        instead of the sequence length, for training and prediction alike; predictions are
+        the same as without windows. None: one window per sequence (full BPTT).{training}
     Attributes
     ----------
     n_outputs_ : int

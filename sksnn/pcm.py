@@ -14,10 +14,26 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import VersionedState
 from ._engine import pcm
 
+# Range of max|W| that fit accepts: conductances, read-outs and their sums stay finite and
+# normal in float64 (about the square root of its range).
+MIN_SCALE, MAX_SCALE = 1e-150, 1e150
 
-class PCMDeviceTransformer(TransformerMixin, BaseEstimator):
+
+def _check_magnitude(X, smallest):
+    """ValueError unless the largest |X| is 0 or in [smallest, MAX_SCALE]."""
+    largest = float(np.max(np.abs(X)))
+    if largest and not smallest <= largest <= MAX_SCALE:
+        raise ValueError(
+            f"The largest |X| is {largest:.3g}; the device simulation needs it in "
+            f"[{MIN_SCALE:g}, {MAX_SCALE:g}] (or an all-zero X) to map it onto conductances "
+            "without overflow or underflow. Rescale X."
+        )
+
+
+class PCMDeviceTransformer(VersionedState, TransformerMixin, BaseEstimator):
     """Simulated phase-change-memory devices holding a weight matrix.
 
     ``fit(W)`` programs ``W`` onto differential conductance pairs (one device array position
@@ -134,7 +150,8 @@ class PCMDeviceTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_rows, n_columns)
-            The weight matrix.
+            The weight matrix; its largest magnitude must lie in [1e-150, 1e150], or it
+            must be all zeros.
         y : None
             Ignored.
 
@@ -143,6 +160,7 @@ class PCMDeviceTransformer(TransformerMixin, BaseEstimator):
         self : object
         """
         X = validate_data(self, X, dtype=np.float64)
+        _check_magnitude(X, MIN_SCALE)
         self._entropy = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         p = self._device_params()
         self.scale_ = pcm.weight_scale(X, p.g_max)
@@ -161,7 +179,7 @@ class PCMDeviceTransformer(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_columns)
             The weight matrix to place on the device positions (the fitted one reads the
             programmed devices; another matrix of the same columns is what the same devices
-            would hold if programmed with it).
+            would hold if programmed with it). Its largest magnitude must be at most 1e150.
 
         Returns
         -------
@@ -169,6 +187,7 @@ class PCMDeviceTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        _check_magnitude(X, 0.0)
         p = self._device_params()
         draws = self._draws(*X.shape)
         prog = pcm.program(X, self.scale_, draws, p)

@@ -94,6 +94,14 @@ _TRAINING_PARAMS_DOC = """
         The one source of randomness: weights, shuffling, validation split and spike encoding.
     verbose : bool or int, default=False
         Print one line per epoch.
+    callback : callable or None, default=None
+        Called after every epoch as ``callback(estimator, info)``, ``info`` being a copy of
+        that epoch's ``history_`` record (``epoch``, ``loss``, ``validation_score`` with early
+        stopping, ``firing_rates``, ``seconds``). Returning a true value stops training (no
+        ``ConvergenceWarning``); raising ``KeyboardInterrupt`` stops it as Ctrl-C does; any
+        other exception leaves the estimator as it was before the call. It is a parameter:
+        it is cloned and pickled with the estimator, so use a module-level function to keep
+        the model picklable.
     momentum : float, default=0.9
         Momentum of "sgd".
     nesterovs_momentum : bool, default=True
@@ -252,6 +260,7 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         warm_start=False,
         random_state=None,
         verbose=False,
+        callback=None,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,
@@ -288,6 +297,7 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callback = callback
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1
@@ -311,7 +321,14 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
     loss : {{"binary", "squared_error", "categorical"}}, default="binary"
         "binary": multi-label sigmoid cross-entropy (piano rolls; ``score`` is minus the NLL per
         step, summed over outputs); "squared_error": forecasting; "categorical": next token
-        (softmax over the classes found in ``y``).{_TRAINING_PARAMS_DOC}
+        (softmax over the classes found in ``y``).
+    bptt_steps : int or None, default=None
+        Truncated backpropagation through time: cut each batch into windows of this many
+        steps, update after every window and carry the layers' states into the next one
+        (gradients do not cross window borders). Memory then grows with ``bptt_steps``
+        instead of the sequence length, for training and prediction alike; predictions
+        are the same as without windows. None: one window per sequence (full
+        BPTT).{_TRAINING_PARAMS_DOC}
     Attributes
     ----------
     n_outputs_ : int
@@ -351,6 +368,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         train_decay=False,
         lateral_inhibition=False,
         loss="binary",
+        bptt_steps=None,
         solver="adam",
         learning_rate="adaptive",
         learning_rate_init=0.01,
@@ -365,6 +383,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         warm_start=False,
         random_state=None,
         verbose=False,
+        callback=None,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,
@@ -386,6 +405,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         self.train_decay = train_decay
         self.lateral_inhibition = lateral_inhibition
         self.loss = loss
+        self.bptt_steps = bptt_steps
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -400,6 +420,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.callback = callback
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1

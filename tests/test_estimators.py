@@ -560,3 +560,71 @@ def test_adaptive_learning_rate_divides_by_five_on_a_plateau(monkeypatch):
     constant.fit(DIGITS_X, DIGITS_Y)
     assert constant._optimizer.learning_rate == 0.01
     assert constant.n_iter_ == 12  # n_iter_no_change=10 epochs after the first
+
+
+# ---------------------------------------------------------------- found by test_properties.py
+def test_bad_labels_are_a_clear_value_error_without_runtime_warnings():
+    X = DIGITS_X[:6]
+    cases = [
+        (np.array(["a", 1, "a", 1, "a", 1], dtype=object), "mixes labels of different types"),
+        (np.array([0.0, np.nan, 1.0, 0.0, 1.0, 0.0]), "NaN or infinite labels"),
+        (np.array([0, None, 1, 0, 1, 0], dtype=object), "None labels"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's own checks warned before raising
+        for y, match in cases:
+            with pytest.raises(ValueError, match=match):
+                SNUClassifier(**FAST).fit(X, y)
+        with pytest.raises(ValueError, match="classes mixes labels of different types"):
+            SNUClassifier(**FAST).partial_fit(
+                X, [0, 1] * 3, classes=np.array(["a", 1], dtype=object)
+            )
+        seqs = [np.eye(3)[[0, 1, 2]], np.eye(3)[[2, 1, 0]]]
+        labels = [np.array(["x", 1, "x"], dtype=object), np.array([1, "x", 1], dtype=object)]
+        with pytest.raises(ValueError, match="mixes labels of different types"):
+            SNUSequencePredictor(loss="categorical", max_iter=1).fit(seqs, labels)
+
+
+def test_complex_numbers_in_lists_are_a_value_error():
+    X = [[[1 + 0j, 0.5]], [[0.2, 0.1]]]
+    with pytest.raises(ValueError, match="cannot be converted"):
+        SNUClassifier(**FAST).fit(X, [0, 1])
+    with pytest.raises(ValueError, match="cannot be converted"):
+        SNUSequencePredictor(max_iter=1).fit([[[1 + 0j], [0.0]]])
+
+
+def test_values_too_large_for_the_dtype_are_a_value_error():
+    X = DIGITS_X[:20].copy()
+    X[3, 2, 1] = 1e20  # finite in float64, beyond what float32 products allow (1.8e19)
+    with pytest.raises(ValueError, match="more than dtype='float32' computations allow"):
+        SNUClassifier(**FAST).fit(X, DIGITS_Y[:20])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = SNUClassifier(**{**FAST, "max_iter": 1}, dtype="float64").fit(X, DIGITS_Y[:20])
+    assert np.isfinite(clf.predict_proba(X)).all()
+    y = [np.full((5, 1), 1e300)]  # its square overflows float64
+    with pytest.raises(ValueError, match=r"y\[0\] holds values up to 1e\+300"):
+        SNUSequencePredictor(loss="squared_error", dtype="float64").fit([np.ones((5, 2))], y)
+
+
+def test_a_prediction_that_overflows_is_a_value_error():
+    clf = SNUClassifier(**FAST).fit(DIGITS_X, DIGITS_Y)
+    W = clf.coefs_[0]  # weights no training would reach: products of +-3e38 overflow
+    W[:] = 3e38 * np.where(np.arange(W.shape[0])[:, None] % 2, 1.0, -1.0)
+    with pytest.raises(ValueError, match="too large for float32 computations"):
+        clf.predict_proba(DIGITS_X * 4)
+
+
+@pytest.mark.parametrize("scale", [1e-320, 1e-200, 1e200, 1e308])
+def test_pcm_weights_outside_the_simulated_range_are_a_value_error(scale):
+    from sksnn import PCMDeviceTransformer
+
+    W = np.random.default_rng(0).standard_normal((3, 4))
+    with pytest.raises(ValueError, match="the device simulation needs it in"):
+        PCMDeviceTransformer(random_state=0).fit(W * scale)
+    chip = PCMDeviceTransformer(random_state=0).fit(W)
+    if scale > 1:
+        with pytest.raises(ValueError, match="the device simulation needs it in"):
+            chip.transform(W * scale)
+    else:
+        assert np.isfinite(chip.transform(W * scale)).all()

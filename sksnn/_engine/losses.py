@@ -43,13 +43,19 @@ def log_softmax(z):
     return _log_softmax(z)
 
 
+@jit
+def _sigmoid_kernel(z, out):
+    for i in range(z.shape[0]):
+        out[i] = _sigmoid(z[i])
+
+
 def sigmoid(z):
-    """Logistic sigmoid (stable for large \\|z\\|)."""
+    """Logistic sigmoid (stable for large \\|z\\|; see :mod:`.fastmath` for float32)."""
+    z = np.ascontiguousarray(z)
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
     out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
+    _sigmoid_kernel(z.reshape(-1), out.reshape(-1))
     return out
 
 
