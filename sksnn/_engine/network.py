@@ -160,10 +160,23 @@ class Network:
             return float(Y.mean())
         return float((Y * mask[..., None]).sum()) / max(float(mask.sum()) * Y.shape[2], 1.0)
 
-    def predict_output(self, params, X):
-        """The readout output passed through the loss's link (probabilities or values)."""
-        Z, _ = self.forward(params, X)
-        return self.link(Z)
+    def predict_output(self, params, X, window=None):
+        """The readout output passed through the loss's link (probabilities or values).
+
+        With ``window``, a per-step readout runs over windows of that many steps with the
+        layers' states carried across (the same outputs in bounded memory).
+        """
+        if window is None or window >= X.shape[0]:
+            Z, _ = self.forward(params, X)
+            return self.link(Z)
+        if self.readout_name != "linear":
+            raise ValueError(f"windows need a per-step readout, not {self.readout_name!r}")
+        outs, states = [], None
+        for lo in range(0, X.shape[0], window):
+            Z, caches = self.forward(params, X[lo : lo + window], states=states)
+            states = self.final_states(caches)
+            outs.append(self.link(Z))
+        return np.concatenate(outs)
 
 
 def calibrate_input_gain(cell, params, X, target=0.3, low=1 / 64, high=64.0, n_iter=14):
