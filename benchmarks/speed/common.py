@@ -49,9 +49,12 @@ CONFIGS = {
         predict_batch=1024, fit_samples=1797,
     ),
 }  # fmt: skip
+for _name, _cfg in CONFIGS.items():
+    _cfg["name"] = _name
 
-# Input spike density of the step benchmark and target density of the per-step outputs
-INPUT_DENSITY = 0.5
+# Spike density of random inputs (when the real data set is not at hand) and of the random
+# per-step targets: what rate-coded MNIST (p = x * 6 / 20) and the JSB piano rolls hold
+INPUT_DENSITY = {"A": 0.04, "B": 0.05, "C": None}
 TARGET_DENSITY = 0.05
 
 
@@ -85,12 +88,45 @@ class Candidate:
 
 
 # ---------------------------------------------------------------------- data
+def _real_inputs(name, T, B, seed):
+    """Real inputs of a configuration, time-major (T, B, n), or None when not available.
+
+    A: rate-coded MNIST training images (the SNU paper's coding, p = x * 6 / 20 per step);
+    B: 100-step windows of JSB chorales (shipped with sksnn); C: 8x8 digits, the 64 pixel
+    intensities in [0, 1] (not spikes) presented at every step.
+    """
+    from sksnn.datasets import load_digits_sequences, load_jsb_chorales, load_mnist
+    from sksnn.encoding import rate_encode
+
+    rng = np.random.default_rng(seed)
+    if name == "A":
+        home = os.environ.get("SKSNN_DATA")
+        shared = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
+        try:
+            X, _ = load_mnist("train", data_home=home or shared, return_X_y=True)
+        except (OSError, ValueError):
+            return None
+        images = X[rng.choice(len(X), B, replace=False)]
+        return rate_encode(images, T, 6, random_state=rng).transpose(1, 0, 2)
+    if name == "B":
+        rolls = [r for r in load_jsb_chorales().train if len(r) >= T]
+        picks = rng.choice(len(rolls), B, replace=len(rolls) < B)
+        return np.stack([rolls[i][:T] for i in picks], axis=1)
+    X, _ = load_digits_sequences(return_X_y=True)  # (n, 8, 8) in [0, 1]
+    images = X.reshape(len(X), 64)[rng.choice(len(X), B, replace=False)]
+    return np.repeat(images[None], T, axis=0)  # the 64 pixels as a current at every step
+
+
 def step_batch(cfg, seed=0, batch=None, dtype=np.float32):
-    """One time-major batch ``(X (T, B, n_in), Y)``: spikes of density 0.5, and one-hot
-    labels (B, C) for classification or 0/1 per-step targets (T, B, n_out)."""
+    """One time-major batch ``(X (T, B, n_in), Y)`` of the configuration's real inputs
+    (random spikes of the same density if MNIST is not at hand), and one-hot labels (B, C)
+    for classification or 0/1 per-step targets (T, B, n_out)."""
     rng = np.random.default_rng(seed)
     T, B = cfg["steps"], batch or cfg["batch"]
-    X = (rng.random((T, B, cfg["sizes"][0])) < INPUT_DENSITY).astype(dtype)
+    X = _real_inputs(cfg["name"], T, B, seed)
+    if X is None:
+        X = rng.random((T, B, cfg["sizes"][0])) < INPUT_DENSITY[cfg["name"]]
+    X = np.ascontiguousarray(X, dtype=dtype)
     if cfg["loss"] == "binary":
         Y = (rng.random((T, B, cfg["n_out"])) < TARGET_DENSITY).astype(dtype)
     else:

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from sksnn._engine import CELLS, Adam, Network, numba_threads
+from sksnn._engine import CELLS, Adam, Network, calibrate_input_gain, numba_threads
 
 from common import (
     CONFIGS,
@@ -76,6 +76,13 @@ def build_snu(cfg, seed=0, dtype=np.float32):
         readout_kwargs={"scale": READOUT_SCALE} if cfg["readout"] == "mean" else None,
     )  # fmt: skip
     params = net.init(np.random.default_rng(seed), sizes, n_out=cfg["n_out"], dtype=dtype)
+    # the estimators' data-driven input gain: 30 % of each hidden layer's states above
+    # threshold on the real batch, so the layers fire as they do when a fit starts
+    H, _ = step_batch(cfg, seed=seed, dtype=dtype)
+    n_hidden = len(cells) - (1 if cfg["readout"] == "mean" else 0)
+    for cell, p in zip(cells[:n_hidden], params[0][:n_hidden]):
+        calibrate_input_gain(cell, p, H, 0.3)
+        H, _ = cell.forward(p, H)
     return net, params
 
 

@@ -126,7 +126,7 @@ class GRUCell:
         params["b_hn"] = rng.uniform(-k, k, n_out).astype(dtype)
         return params
 
-    def forward(self, params, X, state=None):
+    def forward(self, params, X, state=None, train=True):
         """Run over X (T, B, n_in); return outputs (T, B, n) and the cache.
 
         ``state``: ``(h,)`` of shape (B, n) before the first step (truncated BPTT); zero when

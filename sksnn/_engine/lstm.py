@@ -177,7 +177,7 @@ class LSTMCell:
         """PyTorch-style uniform initialisation of ``W``, ``H`` and ``b``."""
         return _uniform_init(rng, n_in, n_out, 4, dtype)
 
-    def forward(self, params, X, state=None):
+    def forward(self, params, X, state=None, train=True):
         """Run over X (T, B, n_in); return outputs (T, B, n) and the cache.
 
         ``state``: ``(h, c)`` of shape (B, n) before the first step (from :meth:`final_state`

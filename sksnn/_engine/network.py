@@ -95,20 +95,21 @@ class Network:
                 np.clip(p["decay"], 0.0, 1.0, out=p["decay"])
 
     # ------------------------------------------------------------------ passes
-    def forward(self, params, X, keep_states=False, states=None):
+    def forward(self, params, X, keep_states=False, states=None, train=True):
         """Forward pass.
 
         Returns the readout output ``Z`` (logits: (B, C) for ``mean``, (T, B, C) for
         ``linear``) and a list of caches. With ``keep_states`` the caches are kept even if not
         needed later; they hold every layer's states and outputs. ``states`` (one per layer,
         from :meth:`final_states`) continue a sequence cut into windows (truncated BPTT).
+        ``train=False`` says no backward pass follows (see :mod:`.events`).
         """
         layers, readout = params
         caches = []
         H = X
         states = [None] * len(layers) if states is None else states
         for cell, p, state in zip(self.cells, layers, states):
-            H, cache = cell.forward(p, H, state)
+            H, cache = cell.forward(p, H, state, train)
             caches.append(cache)
         Z, rcache = self.readout.forward(readout, H)
         caches.append(rcache)
@@ -167,13 +168,13 @@ class Network:
         layers' states carried across (the same outputs in bounded memory).
         """
         if window is None or window >= X.shape[0]:
-            Z, _ = self.forward(params, X)
+            Z, _ = self.forward(params, X, train=False)
             return self.link(Z)
         if self.readout_name != "linear":
             raise ValueError(f"windows need a per-step readout, not {self.readout_name!r}")
         outs, states = [], None
         for lo in range(0, X.shape[0], window):
-            Z, caches = self.forward(params, X[lo : lo + window], states=states)
+            Z, caches = self.forward(params, X[lo : lo + window], states=states, train=False)
             states = self.final_states(caches)
             outs.append(self.link(Z))
         return np.concatenate(outs)

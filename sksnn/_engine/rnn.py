@@ -63,7 +63,7 @@ class RNNCell:
         """PyTorch-style uniform initialisation."""
         return _uniform_init(rng, n_in, n_out, 1, dtype)
 
-    def forward(self, params, X, state=None):
+    def forward(self, params, X, state=None, train=True):
         """Run over X (T, B, n_in); return outputs (T, B, n) and the cache.
 
         ``state``: ``(h,)`` of shape (B, n) before the first step (truncated BPTT); zero when

@@ -40,6 +40,7 @@ import numpy as np
 
 from ._numba import jit
 from .activations import act_grad_row, act_row, activation_code
+from .events import EVENT_MODES, event_grad, event_matmul, use_events
 from .fastmath import sigmoid
 from .parallel import batch_chunks, run_slices
 from .surrogates import default_slope, surrogate_code, surrogate_row
@@ -267,7 +268,13 @@ class SNUCell:
     param_names = ("W", "H", "threshold", "decay")
     weight_names = ("W", "H")
 
-    def __init__(self, soft=False, activation="relu", surrogate="tanh", slope=None, lateral=False):
+    def __init__(
+        self, soft=False, activation="relu", surrogate="tanh", slope=None, lateral=False,
+        spike_path="auto",
+    ):  # fmt: skip
+        if spike_path not in EVENT_MODES:
+            raise ValueError(f"spike_path must be one of {EVENT_MODES}; got {spike_path!r}.")
+        self.spike_path = spike_path
         self.soft = bool(soft)
         self.activation = activation
         self.surrogate = surrogate
@@ -278,7 +285,7 @@ class SNUCell:
 
     init = staticmethod(snu_init)
 
-    def forward(self, params, X, state=None):
+    def forward(self, params, X, state=None, train=True):
         """Run the layer over a sequence.
 
         Parameters
@@ -290,6 +297,9 @@ class SNUCell:
         state : tuple of ndarray or None
             ``(s, y)`` of shape (B, n_out) before the first step, from :meth:`final_state`
             of the previous window (truncated BPTT); zero when None.
+        train : bool
+            Whether a backward pass follows (it reuses the input's events, so the event path
+            pays at a higher spike density than for a forward pass alone).
 
         Returns
         -------
@@ -301,7 +311,10 @@ class SNUCell:
         W = params["W"]
         T, B, n_in = X.shape
         n = W.shape[1]
-        A = (X.reshape(T * B, n_in) @ W).reshape(T, B, n)
+        # binary, sparse input (spikes): accumulate the weight rows of the active inputs
+        ev = use_events(getattr(self, "spike_path", "auto"), X.reshape(T * B, n_in), train)
+        X2 = X.reshape(T * B, n_in)
+        A = (X2 @ W if ev is None else event_matmul(ev, W)).reshape(T, B, n)
         H = params.get("H")
         if H is None:
             H = np.empty((0, 0), dtype=W.dtype)
@@ -315,7 +328,7 @@ class SNUCell:
                 _snu_forward_rows(*args, 0, B, S, Y)
             else:
                 run_slices(lambda c, b0, b1: _snu_forward_rows(*args, b0, b1, S, Y), B, k)
-        return Y, (X, S, (S0, Y0), Y)
+        return Y, (X, S, (S0, Y0), ev, Y)
 
     @staticmethod
     def final_state(cache):
@@ -342,7 +355,7 @@ class SNUCell:
         grads : dict
             Same keys as ``params``.
         """
-        X, S, (S0, Y0), Y = cache
+        X, S, (S0, Y0), ev, Y = cache
         W = params["W"]
         T, B, n_in = X.shape
         n = W.shape[1]
@@ -366,7 +379,8 @@ class SNUCell:
                 )  # fmt: skip
         dth, ddec = dth.sum(axis=0), ddec.sum(axis=0)
         dV2 = dV.reshape(T * B, n)
-        grads = {"W": X.reshape(T * B, n_in).T @ dV2, "threshold": dth, "decay": ddec}
+        dW = X.reshape(T * B, n_in).T @ dV2 if ev is None else event_grad(ev, dV2)
+        grads = {"W": dW, "threshold": dth, "decay": ddec}
         if H is not None:
             grads["H"] = Y[:-1].reshape(-1, n).T @ dV[1:].reshape(-1, n)
             if Y0.shape[0]:

@@ -1,0 +1,103 @@
+"""Event-driven products for spike inputs against the dense matrix products."""
+
+import numpy as np
+import pytest
+
+from sksnn._engine import SNUCell, numba_threads, parallel, snu_init
+from sksnn._engine.events import event_grad, event_matmul, to_events, use_events
+
+
+def _spikes(rng, shape, density, dtype):
+    X = (rng.random(shape) < density).astype(dtype)
+    X[0] = 0.0  # an empty row
+    X[-1] = 1.0  # a full row
+    return X
+
+
+@pytest.mark.parametrize("density", [0.0, 0.01, 0.04, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_event_products_equal_the_dense_products(density, dtype):
+    rng = np.random.default_rng(0)
+    X = _spikes(rng, (37, 23), density, dtype)
+    W = rng.normal(size=(23, 11)).astype(dtype)
+    D = rng.normal(size=(37, 11)).astype(dtype)
+    ev = to_events(X)
+    assert ev.n_active == int(X.sum())
+    assert ev.density == pytest.approx(X.mean())
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(event_matmul(ev, W), X @ W, rtol=tol, atol=tol)
+    np.testing.assert_allclose(event_grad(ev, D), X.T @ D, rtol=tol, atol=tol)
+
+
+def test_events_refuse_non_binary_and_too_dense_input():
+    rng = np.random.default_rng(1)
+    X = _spikes(rng, (20, 10), 0.3, np.float32)
+    assert to_events(X) is not None
+    assert to_events(X, max_density=0.1) is None  # auto: the dense path is faster
+    assert use_events("dense", X) is None
+    assert use_events("event", X) is not None
+    Y = X.copy()
+    Y[3, 4] = 0.5
+    assert to_events(Y) is None
+    Y[3, 4] = np.nan
+    assert to_events(Y) is None
+
+
+def test_event_products_split_over_threads_match(monkeypatch):
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has a single thread on this machine")
+    rng = np.random.default_rng(2)
+    X = _spikes(rng, (64, 30), 0.1, np.float64)
+    W = rng.normal(size=(30, 8))
+    D = rng.normal(size=(64, 8))
+    ev = to_events(X)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 0)
+    with numba_threads(2):
+        np.testing.assert_allclose(event_matmul(ev, W), X @ W, rtol=1e-12)
+        np.testing.assert_allclose(event_grad(ev, D), X.T @ D, rtol=1e-12)
+
+
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("density", [0.0, 0.05, 0.6])
+def test_snu_layer_takes_the_event_path_with_the_same_results(recurrent, density):
+    rng = np.random.default_rng(3)
+    p = snu_init(rng, 12, 9, recurrent=recurrent, dtype=np.float64)
+    p["W"] *= 3
+    X = (rng.random((7, 5, 12)) < density).astype(np.float64)
+    dY = rng.normal(size=(7, 5, 9))
+    out = {}
+    for path in ("dense", "event"):
+        cell = SNUCell(spike_path=path)
+        Y, cache = cell.forward(p, X)
+        assert (cache[3] is None) == (path == "dense")
+        dX, grads = cell.backward(p, cache, dY)
+        out[path] = (Y, dX, grads)
+    np.testing.assert_array_equal(out["dense"][0], out["event"][0])
+    np.testing.assert_allclose(out["dense"][1], out["event"][1], rtol=1e-12, atol=1e-12)
+    for key in out["dense"][2]:
+        np.testing.assert_allclose(
+            out["dense"][2][key], out["event"][2][key], rtol=1e-12, atol=1e-12
+        )
+
+
+def test_classifier_predictions_do_not_depend_on_the_path():
+    from sklearn.datasets import load_digits
+
+    from sksnn import SNUClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:300] / 16.0
+    y = y[:300]
+    kw = dict(hidden_layer_sizes=(32,), encoding="rate", n_steps=8, max_iter=3,
+              dtype="float64", random_state=0)  # fmt: skip
+    dense = SNUClassifier(spike_path="dense", **kw).fit(X, y)
+    event = SNUClassifier(spike_path="event", **kw).fit(X, y)
+    np.testing.assert_allclose(dense.predict_proba(X), event.predict_proba(X), atol=1e-9)
+    np.testing.assert_allclose(dense.coefs_[0], event.coefs_[0], atol=1e-9)
+
+
+def test_unknown_path_is_a_clear_error():
+    with pytest.raises(ValueError, match="spike_path"):
+        SNUCell(spike_path="sparse")
