@@ -64,7 +64,7 @@ _SNU_PARAMS_DOC = """
         "event" adds up the weight rows of the active inputs only (cost proportional to the
         number of spikes), "dense" uses matrix products, "auto" takes the event path when the
         batch's spike density is below the break-even density measured on a 2-core CPU
-        (8 % in training, 1 % for prediction). Both give the same results up to float
+        (10 % in training, 6 % for prediction). Both give the same results up to float
         rounding; non-binary input always takes the dense path.
 """
 

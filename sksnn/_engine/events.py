@@ -27,8 +27,8 @@ from .parallel import batch_chunks, run_slices
 #: spike density above which the dense products are faster, for a training step (forward and
 #: weight gradient share the events) and for a forward pass alone; measured with
 #: ``benchmarks/speed/events.py`` on 2 cores (784 -> 256, 2560 rows)
-BREAK_EVEN_DENSITY = 0.08
-BREAK_EVEN_DENSITY_FORWARD = 0.01
+BREAK_EVEN_DENSITY = 0.10
+BREAK_EVEN_DENSITY_FORWARD = 0.06
 
 EVENT_MODES = ("auto", "dense", "event")
 
