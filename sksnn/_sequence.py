@@ -215,6 +215,10 @@ class BaseSequencePredictor(BaseNetwork):
                 self._check_range(t, f"y[{i}]" if y is not None else f"X[{i}]")
         if reset:
             attrs["n_features_in_"] = n_features
+        if y is None and self.loss != "categorical":
+            # next-step targets are the inputs shifted by one step: one padded copy holds both
+            full, lengths = pad(seqs, self._dtype)
+            return _SeqData(full[:, :-1], lengths - 1, full[:, 1:]), attrs
         Xp, lengths = pad(inputs, self._dtype)
         Yp, _ = pad(targets, self._dtype)
         return _SeqData(Xp, lengths, Yp), attrs
