@@ -32,31 +32,35 @@ def activation_code(name):
 
 
 @jit(inline="always")
-def act_row(code, v):
-    """Apply :math:`g` in place to the vector ``v`` (row kernel, branch outside the loop).
+def act_row(code, S, t, b):
+    """Apply :math:`g` in place to the row ``S[t, b]`` of a (T, B, n) array (row kernel,
+    branch outside the loop).
 
     Written as selects that keep NaN, so a diverging fit stays visible.
     """
-    zero = v.dtype.type(0.0)
+    zero = S.dtype.type(0.0)
     if code == 0:
-        for j in range(v.shape[0]):
-            x = v[j]
-            v[j] = x if x > zero else zero * x
+        for j in range(S.shape[2]):
+            x = S[t, b, j]
+            S[t, b, j] = x if x > zero else zero * x
     elif code == 2:
-        leak = v.dtype.type(LEAKY_SLOPE)
-        for j in range(v.shape[0]):
-            x = v[j]
-            v[j] = x if x > zero else leak * x
+        leak = S.dtype.type(LEAKY_SLOPE)
+        for j in range(S.shape[2]):
+            x = S[t, b, j]
+            S[t, b, j] = x if x > zero else leak * x
 
 
 @jit(inline="always")
-def act_grad_row(code, s, d):
-    """Multiply ``d`` in place by :math:`g'(v)`, read from :math:`s = g(v)` (row kernel)."""
-    zero = d.dtype.type(0.0)
+def act_grad_row(code, S, D, t, b):
+    """Multiply ``D[t, b]`` in place by :math:`g'(v)`, read from :math:`s = g(v)` in
+    ``S[t, b]`` (row kernel)."""
+    zero = D.dtype.type(0.0)
     if code == 0:
-        for j in range(d.shape[0]):
-            d[j] = d[j] if s[j] > zero else zero * d[j]
+        for j in range(D.shape[2]):
+            d = D[t, b, j]
+            D[t, b, j] = d if S[t, b, j] > zero else zero * d
     elif code == 2:
-        leak = d.dtype.type(LEAKY_SLOPE)
-        for j in range(d.shape[0]):
-            d[j] = d[j] if s[j] > zero else leak * d[j]
+        leak = D.dtype.type(LEAKY_SLOPE)
+        for j in range(D.shape[2]):
+            d = D[t, b, j]
+            D[t, b, j] = d if S[t, b, j] > zero else leak * d

@@ -47,20 +47,20 @@ from .surrogates import default_slope, surrogate_code, surrogate_row
 
 
 @jit(inline="always")
-def _row_max(y):
-    m = y[0]
-    for j in range(1, y.shape[0]):
-        m = y[j] if y[j] > m else m
+def _row_max(Y, t, b):
+    m = Y[t, b, 0]
+    for j in range(1, Y.shape[2]):
+        m = Y[t, b, j] if Y[t, b, j] > m else m
     return m
 
 
 @jit(inline="always")
-def _row_argmax(y):
-    m = y[0]
+def _row_argmax(Y, t, b):
+    m = Y[t, b, 0]
     arg = 0
-    for j in range(1, y.shape[0]):
-        if y[j] > m:
-            m = y[j]
+    for j in range(1, Y.shape[2]):
+        if Y[t, b, j] > m:
+            m = Y[t, b, j]
             arg = j
     return arg
 
@@ -75,51 +75,48 @@ def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, b0,
     element of A is read once, just before the same element of S is written).
 
     Each (t, b) row runs a few short loops over the units with every branch on the
-    configuration hoisted out of them, so each loop compiles to SIMD code.
+    configuration hoisted out of them, so each loop compiles to SIMD code; the arrays are
+    indexed directly (a view per row would cost more than a short row's arithmetic).
     """
     T, _, n = A.shape
     one = A.dtype.type(1.0)
     zero = A.dtype.type(0.0)
     has_rec = H.shape[0] > 0
     has_state = S0.shape[0] > 0
+    S0_ = S0.reshape(1, S0.shape[0], n)  # the step before the first, as a (1, B, n) slab
+    Y0_ = Y0.reshape(1, Y0.shape[0], n)
     rec = np.empty((b1 - b0, n), dtype=A.dtype)
     for t in range(T):
         if has_rec and t > 0:
             np.dot(Y[t - 1, b0:b1], H, rec)
         elif has_rec and has_state:
             np.dot(Y0[b0:b1], H, rec)
+        if t > 0:
+            PS, PY, tp = S, Y, t - 1
+        else:
+            PS, PY, tp = S0_, Y0_, 0
         for b in range(b0, b1):
-            a = A[t, b]
-            v = S[t, b]
             if t == 0 and not has_state:
                 for j in range(n):
-                    v[j] = a[j]
+                    S[t, b, j] = A[t, b, j]
             else:
-                if t > 0:
-                    sp = S[t - 1, b]
-                    yp = Y[t - 1, b]
-                else:
-                    sp = S0[b]
-                    yp = Y0[b]
                 if lateral:
-                    r = one - _row_max(yp)
+                    r = one - _row_max(PY, tp, b)
                     for j in range(n):
-                        v[j] = a[j] + decay[j] * sp[j] * r
+                        S[t, b, j] = A[t, b, j] + decay[j] * PS[tp, b, j] * r
                 else:
                     for j in range(n):
-                        v[j] = a[j] + decay[j] * sp[j] * (one - yp[j])
+                        S[t, b, j] = A[t, b, j] + decay[j] * PS[tp, b, j] * (one - PY[tp, b, j])
                 if has_rec:
-                    rr = rec[b - b0]
                     for j in range(n):
-                        v[j] += rr[j]
-            act_row(g_code, v)
-            y = Y[t, b]
+                        S[t, b, j] += rec[b - b0, j]
+            act_row(g_code, S, t, b)
             if soft:
                 for j in range(n):
-                    y[j] = sigmoid(v[j] - threshold[j])
+                    Y[t, b, j] = sigmoid(S[t, b, j] - threshold[j])
             else:
                 for j in range(n):
-                    y[j] = one if v[j] > threshold[j] else zero
+                    Y[t, b, j] = one if S[t, b, j] > threshold[j] else zero
 
 
 @jit
@@ -139,6 +136,8 @@ def _snu_backward_rows(
     one = dY.dtype.type(1.0)
     has_rec = HT.shape[0] > 0
     has_state = S0.shape[0] > 0
+    S0_ = S0.reshape(1, S0.shape[0], n)
+    Y0_ = Y0.reshape(1, Y0.shape[0], n)
     dth[:] = 0.0
     ddec[:] = 0.0
     dy = np.empty(n, dtype=dY.dtype)
@@ -147,64 +146,56 @@ def _snu_backward_rows(
         nxt = t < T - 1
         if has_rec and nxt:
             np.dot(dV[t + 1, b0:b1], HT, rec)
+        if t > 0:
+            PS, PY, tp = S, Y, t - 1
+        else:
+            PS, PY, tp = S0_, Y0_, 0
         for b in range(b0, b1):
-            s = S[t, b]
-            y = Y[t, b]
-            dv = dV[t, b]
             # dy <- total gradient of y_t (from outside, through H and through the reset);
-            # read before dv is written, as dv may share dY's memory
-            dyo = dY[t, b]
+            # read before dV[t, b] is written, as dV may share dY's memory
             if has_rec and nxt:
-                rr = rec[b - b0]
                 for j in range(n):
-                    dy[j] = dyo[j] + rr[j]
+                    dy[j] = dY[t, b, j] + rec[b - b0, j]
             else:
                 for j in range(n):
-                    dy[j] = dyo[j]
-            # dv <- h'(s - theta)
+                    dy[j] = dY[t, b, j]
+            # dV[t, b] <- h'(s - theta)
             if soft:
                 for j in range(n):
-                    dv[j] = y[j] * (one - y[j])
+                    dV[t, b, j] = Y[t, b, j] * (one - Y[t, b, j])
             else:
-                surrogate_row(s_code, slope, s, threshold, dv)
+                surrogate_row(s_code, slope, S, t, b, threshold, dV)
             if nxt:
-                dvn = dV[t + 1, b]
                 if lateral:
-                    r_lat = one - _row_max(y)
+                    r_lat = one - _row_max(Y, t, b)
                     lat_grad = dY.dtype.type(0.0)
                     for j in range(n):
-                        lat_grad -= dvn[j] * decay[j] * s[j]
-                    dy[_row_argmax(y)] += lat_grad
+                        lat_grad -= dV[t + 1, b, j] * decay[j] * S[t, b, j]
+                    dy[_row_argmax(Y, t, b)] += lat_grad
                     for j in range(n):
-                        dyh = dy[j] * dv[j]
+                        dyh = dy[j] * dV[t, b, j]
                         dth[j] -= dyh
-                        dv[j] = dyh + dvn[j] * decay[j] * r_lat
+                        dV[t, b, j] = dyh + dV[t + 1, b, j] * decay[j] * r_lat
                 else:
                     for j in range(n):
-                        dn = dvn[j] * decay[j]
-                        dyh = (dy[j] - dn * s[j]) * dv[j]
+                        dn = dV[t + 1, b, j] * decay[j]
+                        dyh = (dy[j] - dn * S[t, b, j]) * dV[t, b, j]
                         dth[j] -= dyh
-                        dv[j] = dyh + dn * (one - y[j])
+                        dV[t, b, j] = dyh + dn * (one - Y[t, b, j])
             else:
                 for j in range(n):
-                    dyh = dy[j] * dv[j]
+                    dyh = dy[j] * dV[t, b, j]
                     dth[j] -= dyh
-                    dv[j] = dyh
-            act_grad_row(g_code, s, dv)
+                    dV[t, b, j] = dyh
+            act_grad_row(g_code, S, dV, t, b)
             if t > 0 or has_state:
-                if t > 0:
-                    sp = S[t - 1, b]
-                    yp = Y[t - 1, b]
-                else:
-                    sp = S0[b]
-                    yp = Y0[b]
                 if lateral:
-                    r = one - _row_max(yp)
+                    r = one - _row_max(PY, tp, b)
                     for j in range(n):
-                        ddec[j] += dv[j] * sp[j] * r
+                        ddec[j] += dV[t, b, j] * PS[tp, b, j] * r
                 else:
                     for j in range(n):
-                        ddec[j] += dv[j] * sp[j] * (one - yp[j])
+                        ddec[j] += dV[t, b, j] * PS[tp, b, j] * (one - PY[tp, b, j])
 
 
 def _state_arrays(state, n, dtype):

@@ -56,45 +56,48 @@ def default_slope(name):
 
 
 @jit(inline="always")
-def surrogate_row(code, k, s, threshold, out):
-    """``out[j] = h'(s[j] - threshold[j])`` for surrogate ``code`` with slope ``k``.
+def surrogate_row(code, k, S, t, b, threshold, out):
+    """``out[t, b, j] = h'(S[t, b, j] - threshold[j])`` for surrogate ``code``, slope ``k``.
 
-    Row kernel: the branch on ``code`` sits outside the loops, and the arithmetic stays in the
-    arrays' dtype, so each loop is vectorised (see :mod:`.fastmath`).
+    Row kernel on (T, B, n) arrays, indexed directly (a row view per (t, b) costs more than a
+    short row's arithmetic): the branch on ``code`` sits outside the loops, and the arithmetic
+    stays in the arrays' dtype, so each loop is vectorised (see :mod:`.fastmath`).
     """
-    one = s.dtype.type(1.0)
-    zero = s.dtype.type(0.0)
-    k = s.dtype.type(k)
-    n = s.shape[0]
+    one = S.dtype.type(1.0)
+    zero = S.dtype.type(0.0)
+    k = S.dtype.type(k)
+    n = S.shape[2]
     if code == 0:
         for j in range(n):
-            t = tanh(k * (s[j] - threshold[j]))
-            out[j] = k * (one - t * t)
+            h = tanh(k * (S[t, b, j] - threshold[j]))
+            out[t, b, j] = k * (one - h * h)
     elif code == 1:
         for j in range(n):
-            out[j] = k * sigmoid_grad(k * (s[j] - threshold[j]))
+            out[t, b, j] = k * sigmoid_grad(k * (S[t, b, j] - threshold[j]))
     elif code == 2:
         for j in range(n):
-            d = one + k * abs(s[j] - threshold[j])
-            out[j] = one / (d * d)
+            d = one + k * abs(S[t, b, j] - threshold[j])
+            out[t, b, j] = one / (d * d)
     elif code == 3:
-        c = s.dtype.type(0.5 * math.pi) * k
-        half_k = s.dtype.type(0.5) * k
+        c = S.dtype.type(0.5 * math.pi) * k
+        half_k = S.dtype.type(0.5) * k
         for j in range(n):
-            a = c * (s[j] - threshold[j])
-            out[j] = half_k / (one + a * a)
+            a = c * (S[t, b, j] - threshold[j])
+            out[t, b, j] = half_k / (one + a * a)
     elif code == 4:
         for j in range(n):
-            out[j] = k * max(zero, one - k * abs(s[j] - threshold[j]))
+            out[t, b, j] = k * max(zero, one - k * abs(S[t, b, j] - threshold[j]))
     else:
         for j in range(n):
-            out[j] = one
+            out[t, b, j] = one
 
 
 @jit
 def _surrogate_array(code, k, u, out):
     flat_u = u.ravel()
-    surrogate_row(code, k, flat_u, np.zeros_like(flat_u), out.ravel())
+    surrogate_row(
+        code, k, flat_u.reshape(1, 1, -1), 0, 0, np.zeros_like(flat_u), out.reshape(1, 1, -1)
+    )
 
 
 def surrogate_derivative(name, u, slope=None):
