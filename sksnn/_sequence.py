@@ -259,11 +259,14 @@ class BaseSequencePredictor(BaseNetwork):
         for s in range(0, data.n, PREDICT_CHUNK):
             idx = np.arange(s, min(s + PREDICT_CHUNK, data.n))
             Xb, Yb, mask = self._batch(data, idx, None)
-            Z, _ = self._net.forward(params, Xb)
-            loss, _ = self._net.loss_fn(Z, Yb, mask)
-            n_steps = float(mask.sum())
-            total += loss * n_steps
-            steps += n_steps
+            states = None
+            for w in self._windows(Xb.shape[0]):  # bptt_steps bounds the memory here too
+                Z, caches = self._net.forward(params, Xb[w], states=states, train=False)
+                states = self._net.final_states(caches)
+                loss, _ = self._net.loss_fn(Z, Yb[w], mask[w])
+                n_steps = float(mask[w].sum())
+                total += loss * n_steps
+                steps += n_steps
         return total / steps
 
     def _validation_score(self, data):

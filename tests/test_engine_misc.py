@@ -146,3 +146,87 @@ def test_fused_adam_rounds_like_the_numpy_expressions(dtype):
             a -= lr * mi / (np.sqrt(vi) + 1e-8)
     for a, b in zip(p, want):
         np.testing.assert_array_equal(a, b)
+
+
+def test_run_slices_waits_for_every_slice_and_raises_the_first_error():
+    import threading
+    import time
+
+    from sksnn._engine import parallel
+
+    done = []
+
+    def kernel(c, b0, b1):
+        if c == 0:
+            raise ValueError("slice 0")
+        if c == 1:
+            raise RuntimeError("slice 1")
+        time.sleep(0.2)
+        done.append(c)
+
+    with parallel.batch_chunks(4, 10**9) as k:
+        assert k in (1, 2, 3, 4)
+    with pytest.raises(ValueError, match="slice 0"):
+        parallel.run_slices(kernel, 4, 4)
+    assert sorted(done) == [2, 3]  # the slow slices finished before the call returned
+    assert not parallel._LOCK.locked()
+    assert threading.active_count() >= 1
+
+
+def test_kernels_still_run_at_interpreter_shutdown(tmp_path):
+    """A prediction in an atexit handler, after the thread pools are shut down."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "atexit_predict.py"
+    script.write_text(
+        "import atexit\n"
+        "import numpy as np\n"
+        "from sksnn._engine import numba_threads, parallel\n"
+        "from sksnn._engine import SNUCell, snu_init\n"
+        "parallel.MIN_PARALLEL_WORK = 0\n"
+        "rng = np.random.default_rng(0)\n"
+        "p = snu_init(rng, 5, 7)\n"
+        "X = rng.random((4, 6, 5)).astype(np.float32)\n"
+        "cell = SNUCell()\n"
+        "with numba_threads(2):\n"
+        "    cell.forward(p, X)\n"
+        "def late():\n"
+        "    with numba_threads(2):\n"
+        "        Y, _ = cell.forward(p, X)\n"
+        "    print('late ok', Y.shape)\n"
+        "atexit.register(late)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "late ok (4, 6, 7)" in out.stdout
+
+
+def test_float32_tanh_reaches_one_and_is_monotonic_at_the_clamp():
+    from sksnn._engine._numba import jit
+    from sksnn._engine.fastmath import sigmoid, tanh
+
+    @jit(cache=False)
+    def apply(x, t, s):
+        for i in range(x.shape[0]):
+            t[i] = tanh(x[i])
+            s[i] = sigmoid(x[i])
+
+    x = np.concatenate([np.linspace(8.5, 9.5, 2001), [np.inf, 30.0]]).astype(np.float32)
+    x = np.sort(np.concatenate([-x, x]))
+    t, s = np.empty_like(x), np.empty_like(x)
+    apply(x, t, s)
+    assert np.all(np.diff(t) >= -2.4e-7)  # monotonic up to 2 ulp of rounding near 1
+    assert np.all(t[np.abs(x) >= 9] == np.sign(x[np.abs(x) >= 9]))
+    assert s[0] == 0.0 and s[-1] == 1.0
+    np.testing.assert_allclose(t, np.tanh(x.astype(np.float64)), atol=4e-7)
+
+
+def test_sigmoid_link_keeps_small_probabilities_exact():
+    from sksnn._engine.losses import sigmoid
+
+    z = np.linspace(-30, 30, 601).astype(np.float32)
+    want = 1.0 / (1.0 + np.exp(-z.astype(np.float64)))
+    got = sigmoid(z)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=2e-7)

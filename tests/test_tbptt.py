@@ -131,3 +131,14 @@ def test_bptt_steps_is_validated():
 
     with pytest.raises(ValueError, match="bptt_steps"):
         SNUSequencePredictor(bptt_steps=0).fit(_sequences(T=20))
+
+
+def test_score_in_windows_equals_the_whole_sequence_score():
+    from sksnn import SNUSequencePredictor
+
+    X = _sequences()
+    est = SNUSequencePredictor((8,), soft=True, max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X)
+    whole = est.score(X)
+    assert est.set_params(bptt_steps=30).score(X) == pytest.approx(whole, rel=1e-5)

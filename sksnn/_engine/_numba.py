@@ -14,8 +14,9 @@ import warnings
 
 import numba
 
-# Every fastmath flag but 'nnan' / 'ninf' (and 'fast', which implies them).
-FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+# Every fastmath flag but 'nnan' / 'ninf' (and 'fast', which implies them) and 'afn' (which
+# may swap libm calls for less accurate ones; the float32 kernels make none, see fastmath.py).
+FASTMATH = frozenset({"nsz", "arcp", "contract", "reassoc"})
 
 
 def jit(func=None, **options):

@@ -13,8 +13,9 @@ branch-free rational approximation instead, which LLVM turns into SIMD code
 with :math:`P` of degree 6 and :math:`Q` of degree 3 (all :math:`Q` coefficients positive, so
 no pole), fitted for this package to the relative error of :math:`\tanh` on :math:`[0, 9]`
 (float64 fit error :math:`1.8\cdot10^{-8}`). Evaluated in float32 the largest error is
-:math:`3.7\cdot10^{-7}` (3 ulp near 1), and the result is clamped to :math:`[-1, 1]`. Beyond
-:math:`|x| = 9`, :math:`\tanh x` rounds to :math:`\pm 1` in float32. The sigmoid is
+:math:`3.3\cdot10^{-7}` (5.5 ulp, near :math:`x = 6.26`), the result is clamped to
+:math:`[-1, 1]`, and :math:`|x| \ge 9` gives exactly :math:`\pm 1` (what :math:`\tanh x`
+rounds to in float32), so the sigmoid reaches 0 and 1. The sigmoid is
 :math:`\sigma(x) = (1 + \tanh(x/2)) / 2` and its derivative
 :math:`\sigma'(x) = (1 - \tanh^2(x/2)) / 4`.
 
@@ -103,6 +104,10 @@ def _tanh32(x):
     p = ((((((P6 * z + P5) * z + P4) * z + P3) * z + P2) * z + P1) * z) + P0
     q = (((Q3 * z + Q2) * z + Q1) * z) + Q0
     y = x * p / q
+    # exactly +-1 from the clamp on (tanh rounds to +-1 there in float32), so the function
+    # is monotonic and the sigmoid reaches 0 and 1
+    y = _ONE if x >= _HI else y
+    y = -_ONE if x <= _LO else y
     y = _ONE if y > _ONE else y
     return -_ONE if y < -_ONE else y
 

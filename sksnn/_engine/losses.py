@@ -50,13 +50,14 @@ def _sigmoid_kernel(z, out):
 
 
 def sigmoid(z):
-    """Logistic sigmoid (stable for large \\|z\\|; see :mod:`.fastmath` for float32)."""
-    z = np.ascontiguousarray(z)
-    if z.dtype not in (np.float32, np.float64):
-        z = z.astype(np.float64)
-    out = np.empty_like(z)
-    _sigmoid_kernel(z.reshape(-1), out.reshape(-1))
-    return out
+    """Logistic sigmoid, exact to the last bit of the result's dtype (the output link: small
+    probabilities keep their relative precision), stable for large \\|z\\|."""
+    z = np.asarray(z)
+    dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
+    z64 = np.ascontiguousarray(z, dtype=np.float64)
+    out = np.empty_like(z64)
+    _sigmoid_kernel(z64.reshape(-1), out.reshape(-1))  # float64: libm exp, no approximation
+    return out.astype(dtype, copy=False)
 
 
 def softmax_ce(z, Y):
@@ -77,7 +78,8 @@ def _valid(mask, shape):
 def _binary_ce_kernel(Z, Y, mask, scale, dZ):
     """Fused loss and gradient over (T, B, C); mask (T, B) or (0, 0) for none.
 
-    Returns the summed loss (accumulated in float64); writes ``dZ = (sigma(z) - y) m scale``.
+    Returns the summed loss (row sums in the arrays' dtype, their total in float64); writes
+    ``dZ = (sigma(z) - y) m scale``; the loss of a step is weighted by its mask value.
     """
     T, B, C = Z.shape
     has_mask = mask.shape[0] > 0
@@ -89,16 +91,18 @@ def _binary_ce_kernel(Z, Y, mask, scale, dZ):
             z = Z[t, b]
             y = Y[t, b]
             d = dZ[t, b]
-            if has_mask and mask[t, b] == 0:
+            m = mask[t, b] if has_mask else Z.dtype.type(1.0)
+            if m == zero:
                 for c in range(C):
                     d[c] = zero
                 continue
             acc = zero
+            w = sc * m
             for c in range(C):
                 # -[y log s + (1-y) log(1-s)] = softplus(z) - y z, stably
                 acc += softplus(z[c]) - y[c] * z[c]
-                d[c] = (_sigmoid(z[c]) - y[c]) * sc
-            total += acc
+                d[c] = (_sigmoid(z[c]) - y[c]) * w
+            total += acc * m
     return total
 
 

@@ -23,7 +23,7 @@ per-unit gradients (threshold, decay), which are reduced slice by slice.
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 import numba
@@ -84,9 +84,10 @@ def run_over_batch(kernel, batch, work, *args):
 def run_slices(kernel, batch, n_slices):
     """Call ``kernel(c, b0, b1)`` for ``n_slices`` contiguous slices of ``range(batch)``.
 
-    The calling thread runs slice 0, pool threads the others; returns when all are done and
-    re-raises the first exception. Call it inside :func:`batch_chunks` (which guarantees that
-    one caller at a time uses the pool).
+    The calling thread runs slice 0, pool threads the others; returns only when every slice
+    is done, then re-raises the exception of the first failing slice. Call it inside
+    :func:`batch_chunks` (which guarantees that one caller at a time uses the pool). When the
+    pool no longer takes work (interpreter shutdown), the calling thread runs every slice.
     """
     bounds = [(c, c * batch // n_slices, (c + 1) * batch // n_slices) for c in range(n_slices)]
     pool = _STATE["pool"]
@@ -96,9 +97,20 @@ def run_slices(kernel, batch, n_slices):
         pool = _STATE["pool"] = ThreadPoolExecutor(
             max_workers=n_slices - 1, thread_name_prefix="sksnn"
         )
-    futures = [pool.submit(kernel, *b) for b in bounds[1:]]
-    try:
-        kernel(*bounds[0])
-    finally:
-        for f in futures:
-            f.result()
+    futures, serial = [], []
+    for b in bounds[1:]:
+        try:
+            futures.append(pool.submit(kernel, *b))
+        except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
+            serial.append(b)
+    error = None
+    for b in [bounds[0], *serial]:
+        try:
+            kernel(*b)
+        except BaseException as exc:  # re-raised below, once every slice is done
+            error = error or exc
+    wait(futures)
+    for f in futures:
+        error = error or f.exception()
+    if error is not None:
+        raise error
