@@ -43,21 +43,22 @@ def log_softmax(z):
     return _log_softmax(z)
 
 
-@jit
-def _sigmoid_kernel(z, out):
-    for i in range(z.shape[0]):
-        out[i] = _sigmoid(z[i])
-
-
 def sigmoid(z):
-    """Logistic sigmoid, exact to the last bit of the result's dtype (the output link: small
-    probabilities keep their relative precision), stable for large \\|z\\|."""
+    """Logistic sigmoid to the last bits of the result's dtype (the output link: small
+    probabilities keep their relative precision), stable for large \\|z\\|:
+    :math:`\\sigma(z) = e^{\\min(z, 0)} / (1 + e^{-|z|})`, with NumPy's vectorised ``exp``
+    and no select (a masked select cost 5x the rest)."""
     z = np.asarray(z)
-    dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
-    z64 = np.ascontiguousarray(z, dtype=np.float64)
-    out = np.empty_like(z64)
-    _sigmoid_kernel(z64.reshape(-1), out.reshape(-1))  # float64: libm exp, no approximation
-    return out.astype(dtype, copy=False)
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
+    num = np.minimum(z, 0.0, out=np.empty_like(z))
+    np.exp(num, out=num)
+    den = np.abs(z, out=np.empty_like(z))
+    np.negative(den, out=den)
+    np.exp(den, out=den)
+    den += 1.0
+    num /= den
+    return num
 
 
 def softmax_ce(z, Y):
