@@ -36,6 +36,7 @@ repository if it exists, else ``~/sksnn_data`` (``--download`` fetches MNIST the
 import argparse
 import ast
 import contextlib
+import copy
 import json
 import os
 import pickle
@@ -71,35 +72,24 @@ N_VALID_MNIST = 5000  # the last training images, held out for model selection
 # spikes of a white pixel: passed to the estimator if it has that parameter, else applied by
 # scaling the pixels by max_spikes / n_steps (the same spike probabilities).
 _RATE = {"encoding": "rate", "n_steps": 20, "max_spikes": 6}
+# the same models and settings for MNIST and Fashion-MNIST
+_MNIST_MODELS = {
+    "snu4": {"hidden_layer_sizes": (250, 250), "soft": False, "recurrent": False, **_RATE,
+             "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
+    "ssnu4": {"hidden_layer_sizes": (250, 250), "soft": True, "recurrent": False, **_RATE,
+              "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
+    "snu7": {"hidden_layer_sizes": (250,) * 5, "soft": False, "recurrent": False, **_RATE,
+             "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
+    "lstm": {"hidden_layer_sizes": (250, 250), **_RATE,
+             "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
+    "gru": {"hidden_layer_sizes": (250, 250), **_RATE,
+            "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
+    "rnn": {"hidden_layer_sizes": (250, 250), **_RATE,
+            "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
+}  # fmt: skip
 HYPERPARAMS = {
-    "temporal_mnist": {
-        "snu4": {"hidden_layer_sizes": (250, 250), "soft": False, "recurrent": False, **_RATE,
-                 "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
-        "ssnu4": {"hidden_layer_sizes": (250, 250), "soft": True, "recurrent": False, **_RATE,
-                  "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
-        "snu7": {"hidden_layer_sizes": (250,) * 5, "soft": False, "recurrent": False, **_RATE,
-                 "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
-        "lstm": {"hidden_layer_sizes": (250, 250), **_RATE,
-                 "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
-        "gru": {"hidden_layer_sizes": (250, 250), **_RATE,
-                "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
-        "rnn": {"hidden_layer_sizes": (250, 250), **_RATE,
-                "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
-    },
-    "fashion_mnist": {
-        "snu4": {"hidden_layer_sizes": (250, 250), "soft": False, "recurrent": False, **_RATE,
-                 "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
-        "ssnu4": {"hidden_layer_sizes": (250, 250), "soft": True, "recurrent": False, **_RATE,
-                  "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
-        "snu7": {"hidden_layer_sizes": (250,) * 5, "soft": False, "recurrent": False, **_RATE,
-                 "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
-        "lstm": {"hidden_layer_sizes": (250, 250), **_RATE,
-                 "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
-        "gru": {"hidden_layer_sizes": (250, 250), **_RATE,
-                "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
-        "rnn": {"hidden_layer_sizes": (250, 250), **_RATE,
-                "learning_rate_init": 0.005, "batch_size": "auto", "alpha": 1e-4},
-    },
+    "temporal_mnist": _MNIST_MODELS,
+    "fashion_mnist": copy.deepcopy(_MNIST_MODELS),
     "jsb": {
         "snu": {"hidden_layer_sizes": (150,), "soft": False, "recurrent": False,
                 "learning_rate_init": 0.01, "batch_size": "auto", "alpha": 1e-4},
