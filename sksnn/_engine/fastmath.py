@@ -84,7 +84,8 @@ def tanh_float32(x):
     q = f(Q_COEFS[-1])
     for c in Q_COEFS[-2::-1]:
         q = q * z + f(c)
-    return np.clip(x * p / q, f(-1.0), f(1.0))
+    y = np.clip(x * p / q, f(-1.0), f(1.0))
+    return np.where(np.abs(x) >= f(CLAMP), np.sign(x), y).astype(f)
 
 
 _f = np.float32
