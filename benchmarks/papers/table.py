@@ -121,7 +121,9 @@ def plot(results, path):
             scale = 100 if r["metric"] == "accuracy" else 1
             epochs = [e["epoch"] for e in r["epochs"]]
             color = f"C{i % 10}"
-            label = f"{r['model']} s{r['seed']}"
+            words = str(r.get("command", "")).split()
+            tag = words[words.index("--tag") + 1] if "--tag" in words[:-1] else None
+            label = f"{r['model']} s{r['seed']}" + (f" ({tag})" if tag else "")
             ax.plot(epochs, [scale * e["test"] for e in r["epochs"]], color=color, label=label)
             ax.plot(epochs, [scale * e["valid"] for e in r["epochs"]], ":", color=color)
         accuracy = r["metric"] == "accuracy"
@@ -129,6 +131,8 @@ def plot(results, path):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("accuracy (%)" if accuracy else "NLL per step (lower is better)")
+        if not accuracy:  # the first epochs would squash the range that matters
+            ax.set_ylim(8.0, 10.0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, title="test (solid), valid (dotted)", title_fontsize=7)
     fig.tight_layout()
