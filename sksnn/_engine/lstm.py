@@ -31,6 +31,7 @@ import numpy as np
 from ._numba import jit
 from .fastmath import sigmoid, tanh
 from .parallel import run_over_batch
+from .state import state_arrays
 
 
 @jit
@@ -117,13 +118,6 @@ def _lstm_backward_kernel(dY, G, C, C0, HT, dA, dc, rec, b0, b1):
                 d[2 * n + j] = dct * i * (one - g * g)
                 d[3 * n + j] = dh * tc * o * (one - o)
                 dcb[j] = dct * f
-
-
-def state_arrays(state, n_arrays, n, dtype):
-    """The (B, n) state arrays a kernel takes, or (0, n) placeholders for a zero state."""
-    if state is None:
-        return (np.empty((0, n), dtype=dtype),) * n_arrays
-    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in state)
 
 
 def _uniform_init(rng, n_in, n, n_gates, dtype):

@@ -13,8 +13,9 @@ import numpy as np
 
 from ._numba import jit
 from .fastmath import tanh
-from .lstm import _uniform_init, dense_grads, project, state_arrays
+from .lstm import _uniform_init, dense_grads, project
 from .parallel import run_over_batch
+from .state import state_arrays
 
 
 @jit

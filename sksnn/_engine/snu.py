@@ -42,7 +42,8 @@ from ._numba import jit
 from .activations import act_grad_row, act_row, activation_code
 from .events import EVENT_MODES, event_grad, event_matmul, use_events
 from .fastmath import sigmoid
-from .parallel import batch_chunks, run_slices
+from .parallel import batch_chunks, run_over_batch, run_slices
+from .state import state_arrays
 from .surrogates import default_slope, surrogate_code, surrogate_row
 
 
@@ -66,7 +67,7 @@ def _row_argmax(Y, t, b):
 
 
 @jit
-def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, b0, b1, S, Y):
+def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, S, Y, b0, b1):
     """Fused SNU time loop over the batch rows ``b0:b1``.
 
     A : (T, B, n) input currents ``W x_t``; H : (n, n) recurrent matrix (used as ``y @ H``)
@@ -198,14 +199,6 @@ def _snu_backward_rows(
                         ddec[j] += dV[t, b, j] * PS[tp, b, j] * (one - PY[tp, b, j])
 
 
-def _state_arrays(state, n, dtype):
-    """The (B, n) state arrays a kernel takes, or (0, n) placeholders for a zero state."""
-    if state is None:
-        empty = np.empty((0, n), dtype=dtype)
-        return empty, empty
-    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in state)
-
-
 def snu_init(rng, n_in, n_out, *, recurrent=False, threshold=1.0, decay=0.8, dtype=np.float32):
     """Initial parameters of one SNU layer (Glorot-uniform weights).
 
@@ -311,14 +304,11 @@ class SNUCell:
             H = np.empty((0, 0), dtype=W.dtype)
         S = A  # the states overwrite the currents in place
         Y = np.empty_like(A)
-        S0, Y0 = _state_arrays(state, n, W.dtype)
-        args = (A, H, params["threshold"], params["decay"], self.soft, self.g_code, self.lateral)
-        args += (S0, Y0)
-        with batch_chunks(B, A.size) as k:
-            if k == 1:
-                _snu_forward_rows(*args, 0, B, S, Y)
-            else:
-                run_slices(lambda c, b0, b1: _snu_forward_rows(*args, b0, b1, S, Y), B, k)
+        S0, Y0 = state_arrays(state, 2, n, W.dtype)
+        run_over_batch(
+            _snu_forward_rows, B, A.size, A, H, params["threshold"], params["decay"], self.soft,
+            self.g_code, self.lateral, S0, Y0, S, Y,
+        )  # fmt: skip
         return Y, (X, S, (S0, Y0), ev, Y)
 
     @staticmethod
