@@ -12,6 +12,8 @@ from .baselines import (
 )
 from .pcm import PCMDeviceTransformer
 from .snu import SNUClassifier, SNUSequencePredictor
+from .softlif import SoftLIFClassifier
+from .src import SRCClassifier, SRCSequencePredictor
 
 __all__ = [
     "GRUClassifier",
@@ -23,5 +25,8 @@ __all__ = [
     "RNNSequencePredictor",
     "SNUClassifier",
     "SNUSequencePredictor",
+    "SRCClassifier",
+    "SRCSequencePredictor",
+    "SoftLIFClassifier",
     "__version__",
 ]

@@ -8,6 +8,7 @@ The engine (:mod:`._engine`) does the numerics.
 
 import contextlib
 import copy
+import inspect
 import itertools
 import threading
 import time
@@ -113,7 +114,9 @@ def check_labels(y, name="y"):
 class VersionedState:
     """Mixin: the pickled state records the sksnn version; loading it under another warns.
 
-    (pickle, joblib and skops.io all go through ``__getstate__`` / ``__setstate__``.)
+    A model pickled before a parameter was added gets that parameter's default, so it can be
+    cloned and trained further. (pickle, joblib and skops.io all go through
+    ``__getstate__`` / ``__setstate__``.)
     """
 
     def __getstate__(self):
@@ -131,6 +134,9 @@ class VersionedState:
                 stacklevel=2,
             )
         super().__setstate__(state)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not param.empty and name not in self.__dict__:
+                setattr(self, name, param.default)
 
 
 class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
@@ -147,6 +153,7 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
         "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -238,6 +245,7 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
             cells, recurrent, readout=readout, loss=loss,
             train_threshold=getattr(self, "train_threshold", True),
             train_decay=getattr(self, "train_decay", False), readout_kwargs=readout_kwargs,
+            dropout=self.dropout,
         )  # fmt: skip
         return net, sizes, n_out, init_kwargs
 
@@ -308,9 +316,15 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
         H = H[self._windows(H.shape[0])[0]]  # the first window is sample enough
         n_hidden = len(self._hidden_sizes())
         self.input_gains_ = []
-        for cell, p in zip(self._net.cells[:n_hidden], self._params[0][:n_hidden]):
-            if getattr(cell, "spiking", False):
-                self.input_gains_.append(calibrate_input_gain(cell, p, H, CALIBRATION_TARGET))
+        for i, (cell, p) in enumerate(zip(self._net.cells, self._params[0])):
+            # output layers of spiking units are calibrated only when their cell asks for it
+            # (an SRC output layer is silent at first; an SNU's is not)
+            output = i >= n_hidden
+            if getattr(cell, "spiking", False) and (
+                not output or getattr(cell, "calibrate_output", False)
+            ):
+                target = getattr(cell, "calibration_target", CALIBRATION_TARGET)
+                self.input_gains_.append(calibrate_input_gain(cell, p, H, target))
             H, _ = cell.forward(p, H)
 
     def _thread_limits(self, n_rows):
@@ -398,6 +412,20 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _train(self, data, incremental):
+        """Run the epochs; dropout and cells with training noise draw from the estimator's
+        generator during this call only (never in prediction or calibration)."""
+        noisy = [cell for cell in self._net.cells if hasattr(cell, "noise_rng")]
+        for cell in noisy:
+            cell.noise_rng = self._rng
+        self._net.dropout_rng = self._rng
+        try:
+            self._run_epochs(data, incremental)
+        finally:
+            for cell in noisy:
+                cell.noise_rng = None
+            self._net.dropout_rng = None
+
+    def _run_epochs(self, data, incremental):
         rng = self._rng
         if self.early_stopping and not incremental:
             train, val = self._split_validation(data, rng)
@@ -412,7 +440,7 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
                     f"Got batch_size={self.batch_size} larger than the {n} training samples; "
                     "using all samples in each batch.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n))
         net, params, opt = self._net, self._params, self._optimizer
@@ -493,14 +521,14 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                         "and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=3,
+                        stacklevel=4,
                     )
         except KeyboardInterrupt:
             warnings.warn(
                 "Training interrupted by the user; the model keeps the weights of the last "
                 "completed update" + (" (best validation weights)" if val is not None else ""),
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if val is not None:
             self._restore(self._best_params)
@@ -557,7 +585,7 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
             "stopped and restored the best weights seen. Lower learning_rate_init or set "
             "max_grad_norm.",
             DivergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
     # ------------------------------------------------------------------ inference

@@ -42,6 +42,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         learning_rate="adaptive",
         learning_rate_init=0.005,
         alpha=1e-4,
+        dropout=0.0,
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -70,6 +71,7 @@ class _BaselineClassifier(_BaselineCells, BaseNetworkClassifier):
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
+        self.dropout = dropout
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
@@ -103,6 +105,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         learning_rate="adaptive",
         learning_rate_init=0.005,
         alpha=1e-4,
+        dropout=0.0,
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -131,6 +134,7 @@ class _BaselineSequencePredictor(_BaselineCells, BaseSequencePredictor):
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
+        self.dropout = dropout
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol

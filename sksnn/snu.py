@@ -80,6 +80,11 @@ _TRAINING_PARAMS_DOC = """
         Initial step size.
     alpha : float, default=1e-4
         L2 penalty on the synaptic weights (thresholds, decays, biases are not penalised).
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout in training on the outputs of every hidden layer (the inputs of the
+        next layer and of an affine readout): each value is zeroed with this probability,
+        independently per step, and the others scaled by ``1 / (1 - dropout)``. Drawn from
+        ``random_state``; prediction never drops anything.
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is ``min(32, n_samples)`` (spiking networks learn better from
         small batches than scikit-learn's 200).
@@ -261,6 +266,7 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         learning_rate="adaptive",
         learning_rate_init=0.01,
         alpha=1e-4,
+        dropout=0.0,
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -299,6 +305,7 @@ class SNUClassifier(_SNUCells, BaseNetworkClassifier):
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
+        self.dropout = dropout
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
@@ -386,6 +393,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         learning_rate="adaptive",
         learning_rate_init=0.01,
         alpha=1e-4,
+        dropout=0.0,
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -424,6 +432,7 @@ class SNUSequencePredictor(_SNUCells, BaseSequencePredictor):
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
+        self.dropout = dropout
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol

@@ -32,6 +32,13 @@ INIT_PARAMS = {
         f"{cell}SequencePredictor": dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
         for cell in ("LSTM", "GRU", "RNN")
     },
+    "SRCClassifier": dict(
+        hidden_layer_sizes=(32,), n_steps=20, encoding="current", max_iter=100, random_state=0
+    ),
+    "SRCSequencePredictor": dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+    "SoftLIFClassifier": dict(
+        hidden_layer_sizes=(16,), max_iter=100, random_state=0, learning_rate_init=0.01
+    ),
     "PCMDeviceTransformer": dict(random_state=0),
 }
 
@@ -44,7 +51,8 @@ def instances():
 def test_discovery_finds_the_estimators():
     names = {cls.__name__ for cls in all_estimators()}
     assert {"SNUClassifier", "SNUSequencePredictor", "LSTMClassifier", "GRUClassifier",
-            "LSTMSequencePredictor", "GRUSequencePredictor"} <= names  # fmt: skip
+            "LSTMSequencePredictor", "GRUSequencePredictor", "SRCClassifier",
+            "SRCSequencePredictor", "SoftLIFClassifier"} <= names  # fmt: skip
     assert set(INIT_PARAMS) >= names, "every estimator needs cheap INIT_PARAMS here"
 
 
@@ -70,7 +78,9 @@ def expected_failed_checks(estimator):
             "check_methods_sample_order_invariance": DEVICE_POSITIONS,
             "check_methods_subset_invariance": DEVICE_POSITIONS,
         }
-    if type(estimator).__name__ in ("LSTMClassifier", "GRUClassifier", "RNNClassifier"):
+    if type(estimator).__name__ in (
+        "LSTMClassifier", "GRUClassifier", "RNNClassifier", "SoftLIFClassifier"
+    ):  # fmt: skip
         return {
             "check_methods_sample_order_invariance": FLOAT32_ROUNDING,
             "check_methods_subset_invariance": FLOAT32_ROUNDING,
@@ -83,11 +93,15 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("name", ["LSTMClassifier", "GRUClassifier", "RNNClassifier"])
+@pytest.mark.parametrize(
+    "name", ["LSTMClassifier", "GRUClassifier", "RNNClassifier", "SoftLIFClassifier"]
+)
 def test_float64_predictions_are_batch_invariant(name):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 5, 3))
     y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
+    if name == "SoftLIFClassifier":  # static features only
+        X = X.reshape(60, 15)
     est = getattr(sksnn, name)(**{**INIT_PARAMS[name], "dtype": "float64"}).fit(X, y)
     full = est.predict_proba(X)
     np.testing.assert_allclose(est.predict_proba(X[:7]), full[:7], rtol=1e-12, atol=1e-14)

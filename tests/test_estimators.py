@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from sksnn import SNUClassifier, SNUSequencePredictor
+from sksnn import LSTMClassifier, SNUClassifier, SNUSequencePredictor
 from sksnn.exceptions import ConvergenceWarning, DivergenceWarning
 
 _X, _y = load_digits(return_X_y=True)
@@ -647,3 +647,35 @@ def test_a_seven_layer_snu_trains():
     # every layer fires, none silent nor saturated, so the gradient reached the first layer
     assert np.all((clf.firing_rates_ > 0.05) & (clf.firing_rates_ < 0.6))
     assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize("cls", [SNUClassifier, LSTMClassifier])
+def test_dropout_trains_reproducibly_and_only_during_fit(cls):
+    X, y = load_digits(return_X_y=True)
+    X = X[:300].reshape(-1, 8, 8) / 16
+    y = y[:300]
+    kw = dict(hidden_layer_sizes=(16, 16), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = cls(**kw, dropout=0.3).fit(X, y)
+        b = cls(**kw, dropout=0.3).fit(X, y)
+        plain = cls(**kw).fit(X, y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert not np.array_equal(a.coefs_[0], plain.coefs_[0])
+    assert a._net.dropout_rng is None  # nothing is dropped at prediction
+    np.testing.assert_array_equal(a.predict_proba(X[:20]), a.predict_proba(X[:20]))
+    with pytest.raises(ValueError, match="dropout"):
+        cls(dropout=1.0).fit(X, y)
+
+
+def test_a_model_pickled_before_a_parameter_existed_gets_its_default():
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = SNUClassifier((8,), max_iter=1, random_state=0).fit(X[:100] / 16, y[:100])
+    state = clf.__getstate__()
+    del state["dropout"]  # as pickled by a version without it
+    old = SNUClassifier.__new__(SNUClassifier)
+    old.__setstate__(state)
+    assert old.dropout == 0.0
+    clone(old)  # get_params works again

@@ -8,6 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
+from finite_differences import check_network_gradient
 from reference import ref_loss_mean_rate_softmax_ce, ref_snu_backward, ref_snu_forward
 
 from sksnn._engine import Network, SNUCell
@@ -42,26 +43,6 @@ def _targets(rng, loss, T, B, n_out):
     return Y, mask
 
 
-def _fd_check(net, params, X, Y, mask, eps=1e-6):
-    _, (grads, rgrads), _ = net.loss_grad(params, X, Y, mask)
-    flat_p = net.flat(params)
-    flat_g = net.flat(params, (grads, rgrads))
-    assert len(flat_p) == len(flat_g) > 0
-    for p, g in zip(flat_p, flat_g):
-        num = np.empty_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            lp = net.loss_grad(params, X, Y, mask)[0]
-            p[idx] = old - eps
-            lm = net.loss_grad(params, X, Y, mask)[0]
-            p[idx] = old
-            num[idx] = (lp - lm) / (2 * eps)
-        err = np.linalg.norm(num - g) / max(np.linalg.norm(num + g), 1e-12)
-        assert err < 1e-5, f"relative gradient error {err:.2e}"
-        assert np.linalg.norm(g) > 0, "a zero gradient checks nothing"
-
-
 SMOOTH = list(itertools.product(["relu", "identity", "leaky_relu"], [False, True], [False, True]))
 
 
@@ -71,7 +52,7 @@ def test_ssnu_classifier_gradient_finite_differences(activation, recurrent, late
                                 [3, 4, 3], seed=0)  # fmt: skip
     X = rng.uniform(0, 1, (5, 2, 3))
     Y, _ = _targets(rng, "softmax_ce", 5, 2, 3)
-    _fd_check(net, params, X, Y, None)
+    check_network_gradient(net, params, X, Y, None)
 
 
 @pytest.mark.parametrize("loss", ["binary", "categorical", "squared_error"])
@@ -81,7 +62,7 @@ def test_ssnu_sequence_gradient_finite_differences(loss, recurrent):
                                 seed=1)  # fmt: skip
     X = rng.uniform(0, 1, (6, 2, 3))
     Y, mask = _targets(rng, loss, 6, 2, 3)
-    _fd_check(net, params, X, Y, mask)
+    check_network_gradient(net, params, X, Y, mask)
 
 
 @pytest.mark.parametrize("recurrent,lateral", list(itertools.product([False, True], repeat=2)))
@@ -129,3 +110,26 @@ def test_padding_changes_nothing():
     assert loss_a == pytest.approx(loss_b, rel=1e-12)
     for a, b in zip(net.flat(params, grads_a), net.flat(params, grads_b)):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("readout", ["mean", "linear"])
+def test_dropout_gradient_matches_finite_differences_with_the_same_masks(readout):
+    """sSNU network with dropout, float64: each loss evaluation draws the same masks."""
+    loss = "softmax_ce" if readout == "mean" else "binary"
+    net, params, rng = _network(True, "relu", True, False, readout, loss, [4, 5, 4, 3], 7)
+    net.dropout = 0.4
+    T, B = 6, 3
+    X = rng.random((T, B, 4))
+    Y, mask = _targets(rng, loss, T, B, 3)
+
+    def loss_grad(p, X_, Y_, M_):
+        net.dropout_rng = np.random.default_rng(5)
+        return Network.loss_grad(net, p, X_, Y_, M_)
+
+    net.loss_grad = loss_grad
+    _, (grads, _), _ = net.loss_grad(params, X, Y, mask)
+    # the masks matter: without dropout the gradient differs
+    net.dropout_rng = None
+    _, (plain, _), _ = Network.loss_grad(net, params, X, Y, mask)
+    assert not np.allclose(plain[0]["W"], grads[0]["W"])
+    check_network_gradient(net, params, X, Y, mask)

@@ -72,11 +72,18 @@ def _fitted():
     tiny = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
     out = {}
     for cls in (sksnn.SNUClassifier, sksnn.LSTMClassifier, sksnn.GRUClassifier,
-                sksnn.RNNClassifier):  # fmt: skip
+                sksnn.RNNClassifier, sksnn.SRCClassifier):  # fmt: skip
         out[cls.__name__] = (cls(**tiny).fit(ROWS, Y), ROWS)
     for cls in (sksnn.SNUSequencePredictor, sksnn.LSTMSequencePredictor,
-                sksnn.GRUSequencePredictor, sksnn.RNNSequencePredictor):  # fmt: skip
+                sksnn.GRUSequencePredictor, sksnn.RNNSequencePredictor,
+                sksnn.SRCSequencePredictor):  # fmt: skip
         out[cls.__name__] = (cls(**tiny).fit(SEQS), SEQS)
+    out["SoftLIFClassifier"] = (sksnn.SoftLIFClassifier(**tiny).fit(STATIC, Y), STATIC)
+    # the spiking LIF network at prediction
+    out["SoftLIFClassifier_spiking"] = (
+        sksnn.SoftLIFClassifier(**tiny, spiking=True, presentation_time=0.03).fit(STATIC, Y),
+        STATIC,
+    )
     W = RNG.standard_normal((6, 4))
     out["PCMDeviceTransformer"] = (sksnn.PCMDeviceTransformer(random_state=0).fit(W), W)
     # stochastic rate coding at prediction, and simulated devices at prediction

@@ -14,6 +14,8 @@ from .optimizers import OPTIMIZERS, SGD, Adam, add_l2, clip_grad_norm
 from .readouts import READOUTS
 from .rnn import RNNCell
 from .snu import SNUCell, snu_init
+from .softlif import SoftLIFCell
+from .src import SRCCell
 from .surrogates import SURROGATES, default_slope, surrogate_derivative
 from .threads import numba_threads
 
@@ -24,6 +26,8 @@ CELLS = {
     "lstm": LSTMCell,
     "gru": GRUCell,
     "rnn": RNNCell,
+    "src": SRCCell,
+    "softlif": SoftLIFCell,
 }
 
 __all__ = [
@@ -40,6 +44,8 @@ __all__ = [
     "Network",
     "RNNCell",
     "SNUCell",
+    "SRCCell",
+    "SoftLIFCell",
     "add_l2",
     "calibrate_input_gain",
     "clip_grad_norm",

@@ -27,11 +27,17 @@ class Network:
         Whether thresholds and decays are trained (decays are kept in [0, 1]).
     readout_kwargs : dict, optional
         Passed to the readout's constructor (``scale`` for ``mean``).
+    dropout : float in [0, 1)
+        Inverted dropout on the outputs of the hidden layers, i.e. on the inputs of every
+        layer after the first and of an affine readout: each value is zeroed with probability
+        ``dropout`` and the others are scaled by ``1 / (1 - dropout)``, independently per
+        step. Applied only in :meth:`loss_grad` and only while ``dropout_rng`` is a generator
+        (the estimator sets it during ``fit``).
     """
 
     def __init__(
         self, cells, recurrent, readout="mean", loss="softmax_ce", train_threshold=True,
-        train_decay=False, readout_kwargs=None,
+        train_decay=False, readout_kwargs=None, dropout=0.0,
     ):  # fmt: skip
         self.cells = list(cells)
         self.recurrent = list(recurrent)
@@ -41,6 +47,8 @@ class Network:
         self.loss_fn, self.link = LOSSES[loss]
         self.train_threshold = train_threshold
         self.train_decay = train_decay
+        self.dropout = float(dropout)
+        self.dropout_rng = None
 
     # ------------------------------------------------------------------ parameters
     def init(self, rng, sizes, n_out=None, dtype=np.float32, **cell_kwargs):
@@ -89,28 +97,52 @@ class Network:
         return out
 
     def project(self, params):
-        """Keep constrained parameters feasible after an update (decays in [0, 1])."""
-        for p in params[0]:
+        """Keep constrained parameters feasible after an update (decays in [0, 1]; a cell's
+        own constraints through its ``project``)."""
+        for cell, p in zip(self.cells, params[0]):
             if "decay" in p:
                 np.clip(p["decay"], 0.0, 1.0, out=p["decay"])
+            if hasattr(cell, "project"):
+                cell.project(p)
 
     # ------------------------------------------------------------------ passes
-    def forward(self, params, X, keep_states=False, states=None, train=True):
+    def _drop(self, H, masks):
+        """``H`` with inverted dropout applied; the mask (or None) is appended to ``masks``."""
+        if masks is None or self.dropout <= 0 or self.dropout_rng is None:
+            if masks is not None:
+                masks.append(None)
+            return H
+        keep = 1.0 - self.dropout
+        mask = self.dropout_rng.random(H.shape, dtype=H.dtype) < keep
+        mask = mask.astype(H.dtype)
+        mask *= H.dtype.type(1.0 / keep)
+        masks.append(mask)
+        return H * mask
+
+    def forward(self, params, X, keep_states=False, states=None, train=True, masks=None):
         """Forward pass.
 
         Returns the readout output ``Z`` (logits: (B, C) for ``mean``, (T, B, C) for
         ``linear``) and a list of caches. With ``keep_states`` the caches are kept even if not
         needed later; they hold every layer's states and outputs. ``states`` (one per layer,
         from :meth:`final_states`) continue a sequence cut into windows (truncated BPTT).
-        ``train=False`` says no backward pass follows (see :mod:`.events`).
+        ``train=False`` says no backward pass follows (see :mod:`.events`). When ``masks`` is
+        a list, dropout is applied (see the class) and it receives the masks for
+        :meth:`backward`: one per layer input after the first, then the readout's.
         """
         layers, readout = params
         caches = []
         H = X
         states = [None] * len(layers) if states is None else states
-        for cell, p, state in zip(self.cells, layers, states):
+        for i, (cell, p, state) in enumerate(zip(self.cells, layers, states)):
+            if i > 0:
+                H = self._drop(H, masks)
             H, cache = cell.forward(p, H, state, train)
             caches.append(cache)
+        if self.readout.param_names:  # an affine readout reads a hidden layer: drop there too
+            H = self._drop(H, masks)
+        elif masks is not None:  # the last layer is the output layer ("mean" readout)
+            masks.append(None)
         Z, rcache = self.readout.forward(readout, H)
         caches.append(rcache)
         return Z, caches
@@ -124,13 +156,21 @@ class Network:
             outs.append(H)
         return outs
 
-    def backward(self, params, caches, dZ):
-        """BPTT from the gradient of the readout output; returns gradients like ``params``."""
+    def backward(self, params, caches, dZ, masks=None):
+        """BPTT from the gradient of the readout output; returns gradients like ``params``.
+
+        ``masks``: the dropout masks filled by :meth:`forward`, if any.
+        """
         layers, readout = params
+        masks = masks or [None] * len(layers)  # inputs of layers 1..L-1, then the readout
         dH, rgrads = self.readout.backward(readout, caches[-1], dZ)
+        if masks[-1] is not None:
+            dH = dH * masks[-1]
         grads = [None] * len(layers)
         for i in range(len(layers) - 1, -1, -1):
             dH, grads[i] = self.cells[i].backward(layers[i], caches[i], dH, need_dX=i > 0)
+            if i > 0 and masks[i - 1] is not None:
+                dH = dH * masks[i - 1]
         return grads, rgrads
 
     def final_states(self, caches):
@@ -143,7 +183,8 @@ class Network:
         ``states``: the layers' states before the first step (truncated BPTT). When
         ``final_states`` is a list, it receives the layers' states after the last step.
         """
-        Z, caches = self.forward(params, X, states=states)
+        masks = [] if self.dropout > 0 and self.dropout_rng is not None else None
+        Z, caches = self.forward(params, X, states=states, masks=masks)
         if final_states is not None:
             final_states[:] = self.final_states(caches)
         if self.readout_name in ("mean", "last"):
@@ -152,7 +193,8 @@ class Network:
             loss, dZ = self.loss_fn(Z, Y, mask)
         # every cell's cache ends with its output sequence
         rates = [self._rate(c[-1], mask) for c in caches[:-1]]
-        return loss, self.backward(params, caches, dZ.astype(Z.dtype, copy=False)), rates
+        grads = self.backward(params, caches, dZ.astype(Z.dtype, copy=False), masks)
+        return loss, grads, rates
 
     @staticmethod
     def _rate(Y, mask):
@@ -191,7 +233,8 @@ def calibrate_input_gain(cell, params, X, target=0.3, low=1 / 64, high=64.0, n_i
     Parameters
     ----------
     cell : cell object
-        The layer's cell; its ``forward`` cache must hold the states ``S`` at index 1.
+        The layer's cell; ``cell.active_fraction(params, cache)`` measures the share of
+        states above threshold (for an SRC: of spikes).
     params : dict
         The layer's parameters; ``W`` is scaled in place.
     X : ndarray of shape (T, B, n_in)
@@ -208,12 +251,11 @@ def calibrate_input_gain(cell, params, X, target=0.3, low=1 / 64, high=64.0, n_i
         The gain applied.
     """
     W0 = params["W"].copy()
-    theta = params["threshold"]
 
     def active(gain):
         params["W"][...] = W0 * gain
         _, cache = cell.forward(params, X)
-        return float(np.mean(cache[1] > theta))
+        return cell.active_fraction(params, cache)
 
     lo, hi = np.log(low), np.log(high)
     for _ in range(n_iter):

@@ -312,6 +312,11 @@ class SNUCell:
         return Y, (X, S, (S0, Y0), ev, Y)
 
     @staticmethod
+    def active_fraction(params, cache):
+        """Share of (step, sample, unit) whose state exceeds the threshold (calibration)."""
+        return float(np.mean(cache[1] > params["threshold"]))
+
+    @staticmethod
     def final_state(cache):
         """The ``(s, y)`` after the last step: the ``state`` of the next window."""
         S, Y = cache[1], cache[-1]
