@@ -12,6 +12,7 @@ def test_demo_prints_the_tables(capsys):
     assert main(["demo", "--quick"]) == 0
     out = capsys.readouterr().out
     needles = ["digits rows     SNU", "digits rows     sSNU", "digits rows     LSTM"]
+    needles += ["digits pixels   soft LIF", "digits pixels     spiking", "digits pixels   SRC"]
     needles += ["JSB, 2 epochs", "drift compensation", "no compensation", "1 year"]
     for needle in needles:
         assert needle in out, needle
