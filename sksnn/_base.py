@@ -325,7 +325,8 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
             ):
                 target = getattr(cell, "calibration_target", CALIBRATION_TARGET)
                 self.input_gains_.append(calibrate_input_gain(cell, p, H, target))
-            H, _ = cell.forward(p, H)
+            if i + 1 < len(self._net.cells):  # the next layer's input
+                H, _ = cell.forward(p, H)
 
     def _thread_limits(self, n_rows):
         """Context for a fit or a prediction: BLAS and Numba threads, restored on exit.
@@ -731,14 +732,16 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
         -------
         list of dict
             One dict per layer, arrays of shape (n_samples, n_steps, n_units), zero beyond
-            each sequence's end: ``"spikes"`` and ``"membrane"`` for spiking layers,
-            ``"hidden"`` (and ``"cell"`` for the LSTM) for the baselines.
+            each sequence's end: ``"spikes"`` and ``"membrane"`` for spiking layers (for an
+            SRC, ``"membrane"`` is the fast variable :math:`h` and ``"slow"`` the slow one),
+            ``"hidden"`` (and ``"cell"`` for the LSTM) for the baselines, ``"rates"`` (Hz,
+            one step) for soft-LIF layers.
         """
         self._check_fitted()
         data = self._prepare_predict(X)
         rng = np.random.default_rng(self._predict_seed)
         Xb, _, mask = self._batch(data, np.arange(data.n), rng)
-        _, caches = self._net.forward(self._inference_params(), Xb)
+        _, caches = self._net.forward(self._inference_params(), Xb, train=False)
         keep = 1.0 if mask is None else mask.T[:, :, None]
         out = []
         for cell, cache in zip(self._net.cells, caches[:-1]):

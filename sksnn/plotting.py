@@ -40,6 +40,11 @@ def plot_raster(estimator, X, sample=0, layer=-1, ax=None):
     """
     ax = _axes(ax, figsize=(6, 3))
     states = _sample_states(estimator, X, sample)[layer]
+    if "spikes" not in states and "hidden" not in states:
+        raise ValueError(
+            f"plot_raster needs a layer with outputs over time steps; {type(estimator).__name__}"
+            f" records only {sorted(states)} (a soft-LIF network has rates, no time steps)."
+        )
     out = states.get("spikes", states.get("hidden"))[0]  # (T, n)
     if "spikes" in states and set(np.unique(out)) <= {0.0, 1.0}:
         t, unit = np.nonzero(out)
@@ -76,16 +81,19 @@ def plot_membrane(estimator, X, sample=0, layer=0, units=(0, 1, 2, 3), ax=None):
     ax = _axes(ax, figsize=(6, 3))
     states = _sample_states(estimator, X, sample)[layer]
     if "membrane" not in states:
-        raise ValueError("plot_membrane needs a spiking layer (SNU or sSNU).")
+        raise ValueError("plot_membrane needs a spiking layer (SNU, sSNU or SRC).")
     s, y = states["membrane"][0], states["spikes"][0]
-    theta = estimator.thresholds_[layer]
+    if estimator.thresholds_:
+        theta = estimator.thresholds_[layer]
+    else:  # an SRC spikes while its fast variable h is above 0
+        theta = np.zeros(s.shape[1])
     for j in units:
         (line,) = ax.plot(s[:, j], marker=".", label=f"unit {j}")
         ax.axhline(theta[j], color=line.get_color(), ls=":", lw=0.8)
         fired = np.nonzero(y[:, j] > 0.5)[0]
         ax.plot(fired, s[fired, j], "o", mfc="none", color=line.get_color(), ms=8)
     ax.set_xlabel("time step")
-    ax.set_ylabel("membrane state s")
+    ax.set_ylabel("membrane state s" if estimator.thresholds_ else "fast variable h")
     ax.legend(fontsize=7)
     ax.set_title("dotted: thresholds; circles: spikes")
     return ax

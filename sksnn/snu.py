@@ -84,7 +84,8 @@ _TRAINING_PARAMS_DOC = """
         Inverted dropout in training on the outputs of every hidden layer (the inputs of the
         next layer and of an affine readout): each value is zeroed with this probability,
         independently per step, and the others scaled by ``1 / (1 - dropout)``. Drawn from
-        ``random_state``; prediction never drops anything.
+        ``random_state``; prediction never drops anything. (The scaled inputs are no longer 0
+        or 1, so SNU layers after the first take the dense path in training.)
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is ``min(32, n_samples)`` (spiking networks learn better from
         small batches than scikit-learn's 200).
@@ -155,7 +156,8 @@ _FITTED_DOC = """
     decays_ : list of ndarray
         Decays :math:`l` of every layer.
     input_gains_ : list of float
-        Data-driven gain applied to each hidden layer's Glorot input weights at initialisation.
+        Data-driven gain applied to each spiking hidden layer's Glorot input weights at
+        initialisation (and to the output layer's, for an SRC classifier).
     loss_ : float
         Mean training loss of the last epoch.
     loss_curve_ : list of float

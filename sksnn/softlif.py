@@ -210,13 +210,16 @@ class SoftLIFClassifier(BaseNetworkClassifier):
         return X, {}
 
     def _spiking_steps(self):
-        n_steps = round(self.presentation_time / self.dt)
-        if n_steps < 1:
+        if self.presentation_time < self.dt:
             raise ValueError(
                 f"presentation_time={self.presentation_time} is shorter than one step "
                 f"dt={self.dt}; the spiking network needs at least one step."
             )
-        return n_steps
+        return round(self.presentation_time / self.dt)
+
+    def _prepare_fit(self, X, y, reset, classes=None):
+        self._spiking_steps()  # a bad spiking configuration fails at fit, not at predict
+        return super()._prepare_fit(X, y, reset, classes)
 
     def _validation_score(self, data):
         # early stopping selects on the rate network, whatever ``spiking`` says

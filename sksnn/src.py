@@ -20,6 +20,7 @@ backpropagation through time; the Heaviside passes no gradient.
 
 from numbers import Real
 
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._classifier import BaseNetworkClassifier
@@ -77,6 +78,14 @@ class _SRCCells:
 
     def _make_cells(self, n_layers):
         kw = {name: getattr(self, name) for name in _SRC_CONSTANTS}
+        bad = [k for k, v in kw.items() if k != "spike_gradient" and not np.isfinite(v)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} must be finite; got {[kw[k] for k in bad]}.")
+        if self.bias_init > self.bias_max:
+            raise ValueError(
+                f"bias_init={self.bias_init} exceeds bias_max={self.bias_max}; the bias starts "
+                "at bias_init and is kept at most bias_max."
+            )
         return [CELLS["src"](**kw) for _ in range(n_layers)], [False] * n_layers, {}
 
 

@@ -151,3 +151,35 @@ def test_bad_configuration_is_refused():
         SRCCell(spike_gradient="tanh")
     with pytest.raises(ValueError, match="current_bound"):
         SRCCell(current_bound=0.0)
+
+
+@pytest.mark.parametrize("z,z_dep", [(0.0, 0.0), (0.3, 0.2)])
+def test_layer_gradient_with_a_carried_state_matches_finite_differences(z, z_dep):
+    """The gradient of a window that starts from a carried state (truncated BPTT), with
+    non-zero gates, against central differences of L = sum(R * Y)."""
+    cell = SRCCell(z=z, z_dep=z_dep, spike_gradient="relu")
+    _, p, X, rng = _layer(seed=5, T=10)
+    _, c0 = cell.forward(p, X[:6])
+    state = cell.final_state(c0)
+    assert (state[1] > 0).any() or (state[2] != 0).any()
+    Xw = X[6:].copy()
+    Y, cache = cell.forward(p, Xw, state=state)
+    R = rng.standard_normal(Y.shape)
+    dX, g = cell.backward(p, cache, R)
+
+    def loss():
+        return float((cell.forward(p, Xw, state=state)[0] * R).sum())
+
+    eps = 1e-6
+    for name, arr, grad in (("W", p["W"], g["W"]), ("b", p["b"], g["b"]), ("X", Xw, dX)):
+        num = np.empty_like(arr)
+        for idx in np.ndindex(arr.shape):
+            old = arr[idx]
+            arr[idx] = old + eps
+            lp = loss()
+            arr[idx] = old - eps
+            lm = loss()
+            arr[idx] = old
+            num[idx] = (lp - lm) / (2 * eps)
+        np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-7, err_msg=name)
+        assert np.abs(grad).max() > 1e-4, name

@@ -134,3 +134,31 @@ def test_src_sequence_predictor_tracks_the_louder_channel_and_windows_agree():
     windowed = pickle.loads(pickle.dumps(model)).set_params(bptt_steps=7)
     for a, b in zip(model.predict_proba(X[30:33]), windowed.predict_proba(X[30:33])):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_bad_model_constants_are_refused_at_fit(digits):
+    Xtr, _, ytr, _ = digits
+    with pytest.raises(ValueError, match="fast_feedback must be finite"):
+        SRCClassifier(fast_feedback=np.nan, max_iter=1).fit(Xtr[:50], ytr[:50])
+    with pytest.raises(ValueError, match=r"bias_init=-3\.0 exceeds bias_max"):
+        SRCClassifier(bias_init=-3.0, max_iter=1).fit(Xtr[:50], ytr[:50])
+    with pytest.raises(ValueError, match="presentation_time"):
+        SoftLIFClassifier(presentation_time=0.0006, max_iter=1).fit(Xtr[:50], ytr[:50])
+
+
+def test_plots_of_the_new_models(softlif, digits):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sksnn.plotting import plot_membrane, plot_raster
+
+    Xtr, _, ytr, _ = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        src = SRCClassifier((16,), n_steps=30, max_iter=2, random_state=0).fit(Xtr, ytr)
+    ax = plot_membrane(src, Xtr[:2])
+    assert ax.get_ylabel() == "fast variable h" and len(ax.lines) >= 4
+    plot_raster(src, Xtr[:2])
+    with pytest.raises(ValueError, match="rates"):
+        plot_raster(softlif, Xtr[:2])

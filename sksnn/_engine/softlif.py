@@ -151,9 +151,11 @@ class SoftLIFCell:
 def _lif_alpha_step(J, V, ref, F1, F2, dt, tau_rc, tau_ref, pulse, a):
     """Advance LIF neurons and their alpha synapses by one step of ``dt`` (flat arrays).
 
-    ``J``: input currents; ``V``: membrane voltages; ``ref``: refractory time left (s); the
-    spike pulse ``pulse`` (amplitude / dt) goes through two low-pass filters ``F1``, ``F2``
-    with factor ``a = exp(-dt / tau_s)``. Returns the number of spikes.
+    ``J``: input currents; ``V``: membrane voltages; ``ref``: refractory time left at the end
+    of the previous step, plus ``dt`` (s); each spike adds a pulse ``pulse`` (amplitude / dt)
+    to the step's output, which goes through two low-pass filters ``F1``, ``F2`` with factor
+    ``a = exp(-dt / tau_s)``. Several spikes fit in one step when ``tau_ref < dt``. Returns
+    the number of spikes.
     """
     count = 0
     full = -math.expm1(-dt / tau_rc)  # the membrane's approach to j over a whole step
@@ -166,13 +168,20 @@ def _lif_alpha_step(J, V, ref, F1, F2, dt, tau_rc, tau_ref, pulse, a):
         elif r < dt:  # refractory for part of it: integrate over the rest
             v -= (j - v) * math.expm1((r - dt) / tau_rc)
         s = 0.0
-        if v > 1.0:  # crossed the threshold (only possible with j > v > 1)
+        # threshold crossings (only possible with j > v > 1); when the refractory period ends
+        # before the step does, the membrane integrates again from 0 and may fire again
+        while v > 1.0:
             after = -tau_rc * math.log1p(-(v - 1.0) / (j - 1.0))  # time since the crossing
-            r = tau_ref + dt - after
-            v = 0.0
-            s = pulse
+            s += pulse
             count += 1
-        elif v < 0.0:
+            free = after - tau_ref  # time left in the step after the refractory period
+            if free > 0.0:
+                v = -j * math.expm1(-free / tau_rc)
+                r = 0.0
+            else:
+                v = 0.0
+                r = dt - free  # the refractory time left at the end of the step, plus dt
+        if v < 0.0:
             v = 0.0
         V[k] = v
         ref[k] = r
