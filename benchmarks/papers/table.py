@@ -100,7 +100,7 @@ def table(results):
         if r["settings"].get("subset"):
             test += f" (subset {r['settings']['subset']})"
         epochs = f"{best['epoch']} / {len(r['epochs'])}" if best else "0"
-        if best and not r.get("finished"):
+        if best and not r.get("finished") and not _stopped(r):
             epochs += " (unfinished)"
         lines.append(
             f"| {r['task']} | {r['model']} | {r['seed']} | {test} | {epochs} "
@@ -143,6 +143,19 @@ def _short(command):
     return str(command).replace("python benchmarks/papers/run.py", "run.py")
 
 
+def main_runs(results):
+    """The runs of the main table: untagged, or the tagged run chosen in CHOSEN."""
+    present = {(r["task"], r["model"], _tag(r)) for r in results}
+    out = []
+    for r in results:
+        chosen = CHOSEN.get((r["task"], r["model"]))
+        if chosen and (r["task"], r["model"], chosen) not in present:
+            chosen = None  # the chosen run is not there: show the untagged one
+        if _tag(r) == chosen and r.get("best"):
+            out.append(r)
+    return out
+
+
 def rst_table(results):
     """The reStructuredText list-table of the untagged runs (one per task, model and seed)."""
     lines = [
@@ -156,14 +169,8 @@ def rst_table(results):
         "     - published",
         "     - command",
     ]
-    present = {(r["task"], r["model"], _tag(r)) for r in results}
-    for r in results:
-        best = r.get("best")
-        chosen = CHOSEN.get((r["task"], r["model"]))
-        if chosen and (r["task"], r["model"], chosen) not in present:
-            chosen = None  # the chosen run is not there: show the untagged one
-        if _tag(r) != chosen or not best:
-            continue
+    for r in main_runs(results):
+        best = r["best"]
         test = fmt_metric(r, best["test"])
         if "test_spiking" in best:
             test += f" rate, {fmt_metric(r, best['test_spiking'])} spiking"
@@ -250,6 +257,9 @@ def plot(results, path):
         ax.set_ylabel("accuracy (%)" if accuracy else "NLL per step (lower is better)")
         if not accuracy:  # the first epochs would squash the range that matters
             ax.set_ylim(8.0, 10.0)
+        else:  # the last 15 points below the best (a diverged run falls off the bottom)
+            top = max(100 * e["test"] for x in results if x["task"] == task for e in x["epochs"])
+            ax.set_ylim(top - 15, min(top + 1, 100))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, title="test (solid), valid (dotted)", title_fontsize=7)
     fig.tight_layout()
@@ -266,6 +276,10 @@ def main(argv=None):
     parser.add_argument("--rst", action="store_true", help="reStructuredText for doc/papers.rst")
     args = parser.parse_args(argv)
     results = load_results(args.results, include_subsets=args.all)
+    if args.plot:
+        plot(main_runs(results), args.plot)
+        print(f"wrote {args.plot} (the runs of the main table)")
+        return
     if args.rst:
         print(rst_table(results))
         for task, model in (("jsb", "rssnu"), ("temporal_mnist", "ssnu4")):
@@ -273,9 +287,6 @@ def main(argv=None):
             print(rst_tries(results, task, model))
     else:
         print(table(results))
-    if args.plot:
-        plot(results, args.plot)
-        print(f"\nwrote {args.plot}")
 
 
 if __name__ == "__main__":
