@@ -3,7 +3,7 @@ finite-difference gradients (float64) and truncated-BPTT windows."""
 
 import numpy as np
 import pytest
-from finite_differences import check_network_gradient
+from finite_differences import check_network_gradient, numerical_gradient
 
 from sksnn._engine import CELLS, Network
 from sksnn._engine.src import SRCCell
@@ -170,16 +170,7 @@ def test_layer_gradient_with_a_carried_state_matches_finite_differences(z, z_dep
     def loss():
         return float((cell.forward(p, Xw, state=state)[0] * R).sum())
 
-    eps = 1e-6
     for name, arr, grad in (("W", p["W"], g["W"]), ("b", p["b"], g["b"]), ("X", Xw, dX)):
-        num = np.empty_like(arr)
-        for idx in np.ndindex(arr.shape):
-            old = arr[idx]
-            arr[idx] = old + eps
-            lp = loss()
-            arr[idx] = old - eps
-            lm = loss()
-            arr[idx] = old
-            num[idx] = (lp - lm) / (2 * eps)
+        num = numerical_gradient(loss, arr)
         np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-7, err_msg=name)
         assert np.abs(grad).max() > 1e-4, name
