@@ -8,6 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
+from finite_differences import numerical_gradient
 from reference import (
     SURROGATE_NAMES,
     ref_activation,
@@ -139,16 +140,7 @@ def test_two_layer_network_with_softmax_ce_matches_finite_differences():
     g1 = ref_snu_backward(x, W1, p1["H"], p1["threshold"], p1["decay"], g2["dx"], soft=True)
 
     def num_grad(arr, f):
-        g = np.zeros_like(arr)
-        for idx in np.ndindex(arr.shape):
-            old = arr[idx]
-            arr[idx] = old + EPS
-            lp = f()
-            arr[idx] = old - EPS
-            lm = f()
-            arr[idx] = old
-            g[idx] = (lp - lm) / (2 * EPS)
-        return g
+        return numerical_gradient(f, arr, EPS)
 
     def total_loss():
         return ref_loss_mean_rate_softmax_ce(forward(x, W1, W2)[1], labels)[0]
