@@ -26,6 +26,7 @@ from threadpoolctl import ThreadpoolController
 from . import __version__
 from ._engine import OPTIMIZERS, Network, add_l2, calibrate_input_gain, clip_grad_norm, pcm
 from ._engine.threads import numba_threads
+from ._engine.workspace import recycle, workspace
 from .exceptions import ConvergenceWarning, DivergenceWarning
 
 # Prediction runs in chunks of this many samples to bound memory.
@@ -245,7 +246,7 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
             cells, recurrent, readout=readout, loss=loss,
             train_threshold=getattr(self, "train_threshold", True),
             train_decay=getattr(self, "train_decay", False), readout_kwargs=readout_kwargs,
-            dropout=self.dropout,
+            dropout=self.dropout, spike_penalty=getattr(self, "spike_penalty", 0.0),
         )  # fmt: skip
         return net, sizes, n_out, init_kwargs
 
@@ -420,7 +421,8 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
             cell.noise_rng = self._rng
         self._net.dropout_rng = self._rng
         try:
-            self._run_epochs(data, incremental)
+            with workspace():  # the steps' large temporaries are reused (see recycle below)
+                self._run_epochs(data, incremental)
         finally:
             for cell in noisy:
                 cell.noise_rng = None
@@ -463,6 +465,7 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
                         Mw = None if Mb is None else Mb[w]
                         if Mw is not None and not Mw.any():
                             break  # only padding left in this batch
+                        recycle()  # the last step's temporaries are free again
                         seen = self._training_params(rng)  # device weights, or params itself
                         final = []
                         Yw = Yb if w == slice(None) else Yb[w]
@@ -667,8 +670,9 @@ class BaseNetwork(VersionedState, BaseEstimator, metaclass=ABCMeta):
         params = self._inference_params()
         rng = np.random.default_rng(self._predict_seed)
         outs = []
-        with self._thread_limits(self._steps_hint(data) * min(data.n, PREDICT_CHUNK)):
+        with self._thread_limits(self._steps_hint(data) * min(data.n, PREDICT_CHUNK)), workspace():
             for s in range(0, data.n, PREDICT_CHUNK):
+                recycle()  # the last chunk's temporaries are free again
                 idx = np.arange(s, min(s + PREDICT_CHUNK, data.n))
                 Xb, _, _ = self._batch(data, idx, rng)
                 window = getattr(self, "bptt_steps", None)

@@ -18,27 +18,44 @@ CONFIGS = list(
 )
 
 
-def _layer(seed, dtype, recurrent, T=7, B=4, n_in=5, n=6):
+def _layer(seed, dtype, recurrent, T=7, B=4, n_in=5, n=6, spikes=False):
+    """Parameters, input and output gradient of one layer. With ``spikes``, the input is
+    0/1 over 70 inputs (a full 64-entry word of the event extraction and a tail), about 20 %
+    of them active, with an empty and a full row."""
     rng = np.random.default_rng(seed)
+    if spikes:
+        n_in = 70
     p = snu_init(rng, n_in, n, recurrent=recurrent, dtype=dtype)
     p["W"] *= 2.0
     p["threshold"][:] = rng.uniform(0.3, 1.2, n)
     p["decay"][:] = rng.uniform(0.5, 0.95, n)
-    X = rng.uniform(0, 1, (T, B, n_in)).astype(dtype)
+    if spikes:
+        X = (rng.random((T, B, n_in)) < 0.2).astype(dtype)
+        X[1, 0] = 0.0
+        X[2, 1] = 1.0
+        p["W"] *= 0.4
+    else:
+        X = rng.uniform(0, 1, (T, B, n_in)).astype(dtype)
     dY = rng.standard_normal((T, B, n)).astype(dtype)
     return p, X, dY
+
+
+# the dense path on real-valued input; the event path (forced) on spikes
+PATHS = ["dense", "event"]
 
 
 def _ref_args(p):
     return p["W"], p.get("H"), p["threshold"], p["decay"]
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("soft,activation,recurrent,lateral", CONFIGS)
-def test_forward_matches_reference(dtype, soft, activation, recurrent, lateral):
-    p, X, _ = _layer(0, dtype, recurrent)
-    cell = SNUCell(soft=soft, activation=activation, lateral=lateral)
+def test_forward_matches_reference(dtype, soft, activation, recurrent, lateral, path):
+    p, X, _ = _layer(0, dtype, recurrent, spikes=path == "event")
+    cell = SNUCell(soft=soft, activation=activation, lateral=lateral, spike_path=path)
     Y, cache = cell.forward(p, X)
+    assert (cache[3] is not None) == (path == "event")
     S = cell.states(cache)["membrane"]
     S_ref, Y_ref = ref_snu_forward(
         X.astype(np.float64), *[None if a is None else a.astype(np.float64) for a in _ref_args(p)],
@@ -60,13 +77,15 @@ BACKWARD_CONFIGS = [
 ]
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("soft,activation,recurrent,lateral,surrogate", BACKWARD_CONFIGS)
-def test_backward_matches_reference(dtype, soft, activation, recurrent, lateral, surrogate):
-    p, X, dY = _layer(1, dtype, recurrent)
+def test_backward_matches_reference(dtype, soft, activation, recurrent, lateral, surrogate, path):
+    p, X, dY = _layer(1, dtype, recurrent, spikes=path == "event")
     cell = SNUCell(soft=soft, activation=activation, lateral=lateral, surrogate=surrogate,
-                   slope=1.5)  # fmt: skip
+                   slope=1.5, spike_path=path)  # fmt: skip
     _, cache = cell.forward(p, X)
+    assert (cache[3] is not None) == (path == "event")
     dX, grads = cell.backward(p, cache, dY)
     f64 = [None if a is None else a.astype(np.float64) for a in _ref_args(p)]
     ref = ref_snu_backward(
@@ -149,7 +168,8 @@ def test_unknown_names_are_clear_errors():
 @pytest.mark.parametrize("soft", [False, True])
 @pytest.mark.parametrize("recurrent", [False, True])
 @pytest.mark.parametrize("lateral", [False, True])
-def test_batch_parallel_path_matches_serial(monkeypatch, soft, recurrent, lateral):
+@pytest.mark.parametrize("path", PATHS)
+def test_batch_parallel_path_matches_serial(monkeypatch, soft, recurrent, lateral, path):
     """Slicing the batch over threads gives the serial results (sums up to rounding)."""
     import numba
 
@@ -157,10 +177,14 @@ def test_batch_parallel_path_matches_serial(monkeypatch, soft, recurrent, latera
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("Numba has a single thread on this machine")
-    cell = SNUCell(soft=soft, lateral=lateral)
+    cell = SNUCell(soft=soft, lateral=lateral, spike_path=path)
     rng = np.random.default_rng(3)
     p = snu_init(rng, 9, 12, recurrent=recurrent, dtype=np.float64)
-    X = rng.normal(size=(6, 5, 9)) * 2.0
+    if path == "event":
+        X = (rng.random((6, 5, 9)) < 0.3).astype(np.float64)
+        p["W"] *= 3.0
+    else:
+        X = rng.normal(size=(6, 5, 9)) * 2.0
     dY = rng.normal(size=(6, 5, 12))
 
     def run():

@@ -1,5 +1,7 @@
 """Event-driven products for spike inputs against the dense matrix products."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -29,17 +31,84 @@ def test_event_products_equal_the_dense_products(density, dtype):
     np.testing.assert_allclose(event_grad(ev, D), X.T @ D, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("n_in", [63, 64, 200])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_events_list_the_ones_of_every_row_in_order(n_in, dtype):
+    """The extraction through 64-entry bit masks (and a tail) against np.nonzero."""
+    rng = np.random.default_rng(4)
+    X = np.zeros((50, n_in), dtype=dtype)
+    for r in range(1, 49):  # densities from 0 to 1 across the rows
+        X[r] = rng.random(n_in) < r / 48
+    X[-1] = 1.0
+    X[5, ::7] = -0.0  # a negative zero is a zero
+    ev = to_events(X)
+    assert ev.n_active == np.count_nonzero(X)
+    for r in range(len(X)):
+        np.testing.assert_array_equal(ev.indices[ev.starts[r] : ev.ends[r]], np.flatnonzero(X[r]))
+
+
+def test_bit_helpers_match_python():
+    from sksnn._engine._numba import jit, nonzero_bits, trailing_zeros
+
+    @jit(cache=False)
+    def mask(x, start):
+        return nonzero_bits(x, start)
+
+    @jit(cache=False)
+    def tz(m):
+        return trailing_zeros(m)
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        x = np.where(rng.random(150) < 0.3, rng.normal(size=150), 0.0).astype(dtype)
+        x[3], x[9] = np.nan, -0.0
+        for start in (0, 1, 50, 86):
+            want = sum(1 << i for i in range(64) if x[start + i] != 0 or np.isnan(x[start + i]))
+            assert int(mask(x, start)) == want
+    for k in (0, 1, 17, 63):
+        assert int(tz(np.uint64(1 << k) | np.uint64(1 << 63))) == k
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weight_gradient_over_several_tiles(dtype):
+    """More rows than one tile of the event weight gradient, rows of every length (the
+    four-at-a-time sums and their remainders), and inputs never active."""
+    from sksnn._engine import events
+
+    rng = np.random.default_rng(6)
+    R = 2 * events.GRAD_TILE_ROWS + 37
+    X = (rng.random((R, 90)) < rng.random((R, 1))).astype(dtype)
+    X[:, 10:20] = 0.0
+    D = rng.normal(size=(R, 33)).astype(dtype)
+    W = rng.normal(size=(90, 33)).astype(dtype)
+    ev = to_events(X)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(event_grad(ev, D), X.T @ D, rtol=tol, atol=tol)
+    np.testing.assert_allclose(event_matmul(ev, W), X @ W, rtol=tol, atol=tol)
+
+
 def test_events_refuse_non_binary_and_too_dense_input():
     rng = np.random.default_rng(1)
     X = _spikes(rng, (20, 10), 0.3, np.float32)
     assert to_events(X) is not None
     assert to_events(X, max_density=0.1) is None  # auto: the dense path is faster
-    assert use_events("dense", X) is None
-    assert use_events("event", X) is not None
+    assert use_events("dense", X, 256) is None
+    assert use_events("event", X, 256) is not None
+    assert use_events("auto", X, 256) is None  # 30 % spikes: above the break-even
+    sparse = _spikes(rng, (20, 10), 0.05, np.float32)
+    sparse[-1] = 0.0
+    assert use_events("auto", sparse, 256) is not None
+    assert use_events("auto", sparse, 20) is None  # too narrow to pay
+    assert use_events("auto", sparse, 8) is not None  # an output layer: as the wide ones
+    assert use_events("auto", X, 8) is None
     Y = X.copy()
     Y[3, 4] = 0.5
     assert to_events(Y) is None
     Y[3, 4] = np.nan
+    assert to_events(Y) is None
+    Y[3, 4] = 2.0
+    assert to_events(Y) is None
+    Y[3, 4] = -1.0
     assert to_events(Y) is None
 
 
@@ -101,3 +170,15 @@ def test_classifier_predictions_do_not_depend_on_the_path():
 def test_unknown_path_is_a_clear_error():
     with pytest.raises(ValueError, match="spike_path"):
         SNUCell(spike_path="sparse")
+
+
+def test_break_even_grows_with_the_width_of_the_layer():
+    from sksnn._engine.events import NARROW, break_even_density
+
+    widths = [16, 32, 64, 100, 150, 256, 1024]
+    densities = [break_even_density(n) for n in widths]
+    assert densities[0] == 0.0
+    assert all(a <= b for a, b in itertools.pairwise(densities))
+    assert 0.1 < densities[-1] < 0.5
+    # narrow output layers follow the widest layers' rule
+    assert break_even_density(NARROW - 1) == break_even_density(1) == densities[-1]

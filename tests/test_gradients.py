@@ -65,12 +65,18 @@ def test_ssnu_sequence_gradient_finite_differences(loss, recurrent):
     check_network_gradient(net, params, X, Y, mask)
 
 
+@pytest.mark.parametrize("path", ["dense", "event"])
 @pytest.mark.parametrize("recurrent,lateral", list(itertools.product([False, True], repeat=2)))
-def test_snu_network_matches_reference_bptt(recurrent, lateral):
-    """Hard-step SNU: the engine's network gradient equals the reference, chained by hand."""
+def test_snu_network_matches_reference_bptt(recurrent, lateral, path):
+    """Hard-step SNU: the engine's network gradient equals the reference, chained by hand.
+    On the event path the input is made of spikes, and so is the second layer's."""
     net, params, rng = _network(False, "relu", recurrent, lateral, "mean", "softmax_ce",
                                 [4, 6, 3], seed=2)  # fmt: skip
     X = rng.uniform(0, 1, (8, 3, 4))
+    if path == "event":
+        X = (X < 0.5).astype(float)
+    for cell in net.cells:
+        cell.spike_path = path
     labels = rng.integers(0, 3, 3)
     loss, (grads, _), _ = net.loss_grad(params, X, np.eye(3)[labels])
     layers = params[0]
@@ -133,3 +139,35 @@ def test_dropout_gradient_matches_finite_differences_with_the_same_masks(readout
     _, (plain, _), _ = Network.loss_grad(net, params, X, Y, mask)
     assert not np.allclose(plain[0]["W"], grads[0]["W"])
     check_network_gradient(net, params, X, Y, mask)
+
+
+@pytest.mark.parametrize("readout", ["mean", "linear"])
+def test_spike_penalty_gradient_matches_finite_differences(readout):
+    """sSNU network, float64: the penalised loss and its BPTT gradient agree; the penalty
+    reaches the hidden layers only (with a mean readout the last layer is the output)."""
+    loss = "softmax_ce" if readout == "mean" else "binary"
+    net, params, rng = _network(True, "relu", True, False, readout, loss, [4, 5, 4, 3], 9)
+    T, B = 6, 3
+    X = rng.random((T, B, 4))
+    Y, mask = _targets(rng, loss, T, B, 3)
+    plain_loss, _, rates = net.loss_grad(params, X, Y, mask)
+    net.spike_penalty = 0.7
+    penalised, _, _ = net.loss_grad(params, X, Y, mask)
+    hidden = rates[:-1] if readout == "mean" else rates
+    assert penalised == pytest.approx(plain_loss + 0.7 * sum(hidden), rel=1e-12)
+    check_network_gradient(net, params, X, Y, mask)
+
+
+def test_spike_penalty_lowers_hidden_firing():
+    from sklearn.datasets import load_digits
+
+    from sksnn import SNUClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:400] / 16.0
+    kw = dict(hidden_layer_sizes=(48,), recurrent=False, encoding="rate", n_steps=8,
+              max_iter=8, random_state=0)  # fmt: skip
+    plain = SNUClassifier(**kw).fit(X, y[:400])
+    sparse = SNUClassifier(spike_penalty=2.0, **kw).fit(X, y[:400])
+    assert sparse.firing_rates_[0] < 0.7 * plain.firing_rates_[0]
+    assert sparse.score(X, y[:400]) > 0.8

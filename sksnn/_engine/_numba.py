@@ -13,6 +13,9 @@ check, which would keep a loop from being vectorised).
 import warnings
 
 import numba
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 # Every fastmath flag but 'nnan' / 'ninf' (and 'fast', which implies them) and 'afn' (which
 # may swap libm calls for less accurate ones; the float32 kernels make none, see fastmath.py).
@@ -50,3 +53,41 @@ def jit(func=None, **options):
         )
         options["cache"] = False
         return numba.njit(**options)(func)
+
+
+@intrinsic
+def trailing_zeros(typingctx, x):
+    """Number of trailing zero bits of a uint64 (64 for 0): one ``tzcnt`` instruction."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
+
+    return sig, codegen
+
+
+@intrinsic
+def nonzero_bits(typingctx, x, start):
+    """Bit mask of ``x[start:start + 64] != 0`` for a 1-D C-contiguous float array ``x``:
+    bit i is set when ``x[start + i]`` is not zero (NaN counts as not zero). The caller
+    guarantees ``start + 64 <= len(x)``.
+
+    One vector compare and a bit cast (two ``vcmpps`` into mask registers with AVX-512), where
+    a loop setting one bit per entry compiles to 64 shifts.
+    """
+    if not (isinstance(x, types.Array) and x.ndim == 1 and isinstance(x.dtype, types.Float)):
+        return None
+    sig = types.uint64(x, types.intp)
+
+    def codegen(context, builder, signature, args):
+        array_type, _ = signature.args
+        ary = context.make_array(array_type)(context, builder, args[0])
+        element = context.get_data_type(array_type.dtype)
+        ptr = builder.gep(ary.data, [args[1]])
+        vector = ir.VectorType(element, 64)
+        values = builder.load(builder.bitcast(ptr, vector.as_pointer()), align=1)
+        zeros = ir.Constant(vector, [ir.Constant(element, 0.0)] * 64)
+        ones = builder.fcmp_unordered("!=", values, zeros)
+        return builder.bitcast(ones, ir.IntType(64))
+
+    return sig, codegen

@@ -9,73 +9,173 @@ cheaper as row accumulation over the active inputs only:
     A_r = \sum_{i:\,X_{ri} = 1} W_i, \qquad \partial W_i = \sum_{r:\,X_{ri} = 1} \delta_r ,
 
 that is :math:`\mathrm{nnz}(X)\cdot n_{out}` additions instead of
-:math:`2\,R\,n_{in}\,n_{out}` flops. :func:`to_events` builds the compact form once per batch
-(for each row, the indices of its active inputs), checking on the way that :math:`X` is binary;
-:func:`event_matmul` and :func:`event_grad` are the two products. The results equal the dense
-products up to the order of the float additions.
+:math:`2\,R\,n_{in}\,n_{out}` flops.
 
-Whether the event path pays depends on the density of spikes: :func:`use_events` compares it
-with :data:`BREAK_EVEN_DENSITY`, measured on this kind of machine (``benchmarks/speed``): above
-it the dense GEMM is faster.
+The compact form (:class:`Events`) lists, for each row, the indices of its active inputs:
+row :math:`r`'s are ``indices[starts[r]:ends[r]]``. :func:`to_events` builds it from a dense
+matrix row by row (a vectorised count that also checks that the row is binary and stops early
+when the matrix is too dense, then the extraction, 64 entries at a time through a bit mask).
+:func:`event_matmul` and :func:`event_grad` are the two products; they equal the dense products
+up to the order of the float additions. An SNU layer sums its input currents from the events
+inside its time loop (:mod:`.snu`).
+
+Whether the event path pays depends on the density of spikes and on the width of the layer:
+:func:`use_events` compares the density with :func:`break_even_density`, measured on this kind
+of machine (``benchmarks/speed``): above it the dense GEMM is faster.
 """
 
 import numpy as np
 
-from ._numba import jit
+from ._numba import jit, nonzero_bits, trailing_zeros
 from .parallel import batch_chunks, run_slices
+from .workspace import empty
 
-#: spike density above which the dense products are faster, for a training step (forward and
-#: weight gradient share the events) and for a forward pass alone; measured with
-#: ``benchmarks/speed/events.py`` on 2 cores (784 -> 256, 2560 rows)
-BREAK_EVEN_DENSITY = 0.10
-BREAK_EVEN_DENSITY_FORWARD = 0.06
+#: Break-even spike density of the event path against the dense products, by the number of
+#: output units of the layer (below it the event path is faster), measured with
+#: ``benchmarks/speed/events.py`` on the 2-core machine (2560 rows; 784 or 256 inputs). A
+#: training step and a forward pass alone break even at about the same density. Linear in
+#: between, the last value above 256.
+BREAK_EVEN_OUTPUTS = (16, 32, 64, 150, 256)
+BREAK_EVEN_DENSITIES = (0.0, 0.03, 0.085, 0.11, 0.19)
+
+#: Layers with fewer outputs than this (a classifier's output layer) follow the rule of the
+#: widest layers. Their product costs little either way (config A's 256 -> 10 layer: 0.14 ms
+#: dense, 0.3 ms as events), but in a forward pass whose other layers run on events, their
+#: BLAS call is the only one: it wakes OpenBLAS's worker thread, which then spins (about 0.1 s
+#: by default) on the core the event kernels of the next batch need; that cost 1.5 ms of a
+#: 4.3 ms config-A prediction.
+NARROW = 16
 
 EVENT_MODES = ("auto", "dense", "event")
 
+#: :func:`to_events` first makes room for this fraction of ones
+FIRST_GUESS_DENSITY = 0.25
+#: the scan of a matrix for its events costs about this many elements of a time loop per
+#: entry (:func:`~.parallel.batch_chunks`): config A's input (2560 x 784) is split over the
+#: threads (0.44 against 0.54 ms, just after the batch was written)
+SCAN_WORK = 4
 
-@jit
-def _events_kernel(X, indptr, indices, max_active):
-    """Compressed rows of the ones of X (R, n): row r's active inputs are
-    ``indices[indptr[r]:indptr[r + 1]]``. ``indices`` holds ``max_active + n + 1`` entries.
 
-    Returns the number of ones, or -1 as soon as X holds a value other than 0 and 1, or -2 when
-    more than ``max_active`` ones are found (the dense path is then faster anyway).
+# ---------------------------------------------------------------------- row helpers
+@jit(inline="always")
+def add_weight_rows(indices, c0, c1, W, out):
+    """``out[:] = sum(W[indices[c]] for c in range(c0, c1))``, 8 rows per pass over ``out``.
+
+    Summing eight weight rows before touching ``out`` loads and stores ``out`` once per eight
+    events instead of once per event, which is what bounds a plain one-row-at-a-time loop.
     """
-    R, n = X.shape
+    n = W.shape[1]
+    for j in range(n):
+        out[j] = 0.0
+    c = c0
+    while c + 8 <= c1:
+        w0 = W[indices[c]]
+        w1 = W[indices[c + 1]]
+        w2 = W[indices[c + 2]]
+        w3 = W[indices[c + 3]]
+        w4 = W[indices[c + 4]]
+        w5 = W[indices[c + 5]]
+        w6 = W[indices[c + 6]]
+        w7 = W[indices[c + 7]]
+        for j in range(n):
+            out[j] += ((w0[j] + w1[j]) + (w2[j] + w3[j])) + ((w4[j] + w5[j]) + (w6[j] + w7[j]))
+        c += 8
+    while c + 2 <= c1:
+        w0 = W[indices[c]]
+        w1 = W[indices[c + 1]]
+        for j in range(n):
+            out[j] += w0[j] + w1[j]
+        c += 2
+    if c < c1:
+        w0 = W[indices[c]]
+        for j in range(n):
+            out[j] += w0[j]
+
+
+@jit(inline="always")
+def emit_ones(x, out, start):
+    """Write the positions of the non-zeros of the 1-D ``x`` to ``out[start:]``; return how
+    many. Each 64 entries become one bit mask first (a vector compare), whose set bits are
+    then read off."""
+    n = x.shape[0]
+    zero = x.dtype.type(0.0)
+    k = start
+    n_words = n // 64
+    one = np.uint64(1)
+    for w in range(n_words):
+        base = w * 64
+        m = nonzero_bits(x, base)
+        while m:
+            out[k] = base + np.int64(trailing_zeros(m))
+            k += 1
+            m &= m - one
+    for i in range(n_words * 64, n):
+        if x[i] != zero:
+            out[k] = i
+            k += 1
+    return k - start
+
+
+# ---------------------------------------------------------------------- building events
+@jit
+def _events_rows(X, starts, ends, indices, base, cap, r0, r1):
+    """The ones of rows ``r0:r1`` of X (R, n): row r's go to ``indices[starts[r]:ends[r]]``,
+    the rows one after the other from ``indices[base]`` on, in at most ``cap`` entries.
+
+    Returns the number of ones, -1 when X holds a value other than 0 and 1, or -2 when they
+    do not fit in ``cap`` entries. Each row is counted (and checked) by a branch-free loop,
+    then its ones are extracted while it is still in the L1 cache.
+    """
+    n = X.shape[1]
     zero = X.dtype.type(0.0)
     one = X.dtype.type(1.0)
     total = 0
-    indptr[0] = 0
-    for r in range(R):
+    for r in range(r0, r1):
         x = X[r]
-        for i in range(n):
+        nz = 0
+        bad = 0
+        for i in range(n):  # compiles to SIMD compares and adds
             v = x[i]
-            if v != zero:  # rare in a sparse spike train: a well-predicted branch
-                if v != one:
-                    return -1
-                indices[total] = i
-                total += 1
-        indptr[r + 1] = total
-        if total > max_active:
+            nonzero = v != zero
+            nz += nonzero
+            bad += nonzero & (v != one)  # NaN is "non-zero and not one"
+        if bad:
+            return -1
+        if total + nz > cap:
             return -2
+        starts[r] = base + total
+        if nz:
+            emit_ones(x, indices, base + total)
+        total += nz
+        ends[r] = base + total
     return total
 
 
 class Events:
-    """The active inputs of a binary (R, n) matrix in compressed rows (see :func:`to_events`).
+    """The active inputs of a binary (R, n) matrix: row r's are
+    ``indices[starts[r]:ends[r]]`` (see :func:`to_events`).
 
-    ``indptr`` (R + 1,) and ``indices``: row r's active inputs are
-    ``indices[indptr[r]:indptr[r + 1]]``; ``density`` is the fraction of ones.
+    Attributes
+    ----------
+    starts, ends : ndarray of int64, shape (R,)
+    indices : ndarray of int32
+    n_active : int
+        Number of ones.
+    shape : tuple
+        (R, n).
+    density : float
+        Fraction of ones.
     """
 
-    __slots__ = ("density", "indices", "indptr", "n_active", "shape")
+    __slots__ = ("density", "ends", "indices", "n_active", "shape", "starts")
 
-    def __init__(self, indptr, indices, n_active, shape):
-        self.indptr = indptr
+    def __init__(self, starts, ends, indices, n_active, shape):
+        self.starts = starts
+        self.ends = ends
         self.indices = indices
-        self.n_active = n_active
-        self.shape = shape
-        self.density = n_active / max(shape[0] * shape[1], 1)
+        self.n_active = int(n_active)
+        self.shape = tuple(shape)
+        self.density = self.n_active / max(shape[0] * shape[1], 1)
 
 
 def to_events(X2, max_density=1.0):
@@ -94,78 +194,142 @@ def to_events(X2, max_density=1.0):
     """
     R, n = X2.shape
     max_active = min(int(max_density * R * n), R * n)
-    indptr = np.empty(R + 1, dtype=np.int64)
-    indices = np.empty(min(max_active + n, R * n) + 1, dtype=np.int32)
-    total = _events_kernel(X2, indptr, indices, max_active)
-    if total < 0:
-        return None
-    return Events(indptr, indices, int(total), (R, n))
+    starts = empty((R,), np.int64)
+    ends = empty((R,), np.int64)
+    # first, room for a guess of the number of ones; a denser matrix is scanned again with
+    # room for all (a buffer for every entry of X2 would be a large allocation for every
+    # call, whose page faults cost more than the scan)
+    guess = min(max_active, int(FIRST_GUESS_DENSITY * R * n))
+    with batch_chunks(R, SCAN_WORK * X2.size) as k:
+        bounds = [(c * R // k, (c + 1) * R // k) for c in range(k)]
+        for total_cap in (guess, max_active):
+            # each slice of rows fills its own part of the buffer, sized in proportion
+            caps = [min(-(-total_cap * (r1 - r0) // R) + n, (r1 - r0) * n) for r0, r1 in bounds]
+            bases = np.cumsum([0, *caps])
+            indices = empty((int(bases[-1]),), np.int32)
+            found = np.empty(k, dtype=np.int64)
+
+            def scan(c, r0, r1, caps=caps, bases=bases, indices=indices, found=found):
+                found[c] = _events_rows(X2, starts, ends, indices, bases[c], caps[c], r0, r1)
+
+            if k == 1:
+                scan(0, 0, R)
+            else:
+                run_slices(scan, R, k)
+            if (found == -1).any():
+                return None  # not binary
+            if (found >= 0).all() or total_cap == max_active:
+                break
+    total = int(found.sum())
+    if (found < 0).any() or total > max_active:
+        return None  # too dense
+    return Events(starts, ends, indices, total, (R, n))
+
+
+# ---------------------------------------------------------------------- products
+@jit
+def _event_matmul_rows(starts, ends, indices, W, out, r0, r1):
+    for r in range(r0, r1):
+        add_weight_rows(indices, starts[r], ends[r], W, out[r])
+
+
+#: rows of D per tile of :func:`_event_grad_tiles` (a 256 x 256 float32 tile is 256 kB)
+GRAD_TILE_ROWS = 256
 
 
 @jit
-def _event_matmul_rows(indptr, indices, W, out, r0, r1):
-    n_out = W.shape[1]
-    zero = W.dtype.type(0.0)
-    for r in range(r0, r1):
-        o = out[r]
-        for j in range(n_out):
-            o[j] = zero
-        for c in range(indptr[r], indptr[r + 1]):
-            w = W[indices[c]]
-            for j in range(n_out):
-                o[j] += w[j]
+def _event_grad_tiles(starts, ends, indices, D, dW):
+    """``dW += X.T @ D``, tile by tile of rows of D.
 
-
-@jit
-def _event_grad_rows(indptr, indices, D, dW, r0, r1):
-    n_out = D.shape[1]
-    for r in range(r0, r1):
-        d = D[r]
-        for c in range(indptr[r], indptr[r + 1]):
-            g = dW[indices[c]]
-            for j in range(n_out):
-                g[j] += d[j]
+    Within a tile, the events are sorted by input (a counting sort); each input's weight row
+    then receives the sum of its rows of D, four at a time, once per tile. Adding each event's
+    row of D to its weight row directly would load and store a weight row per event.
+    """
+    R = starts.shape[0]
+    n_in = dW.shape[0]
+    tile = GRAD_TILE_ROWS
+    most = 0
+    for t0 in range(0, R, tile):
+        m = 0
+        for r in range(t0, min(t0 + tile, R)):
+            m += ends[r] - starts[r]
+        most = max(most, m)
+    rows = np.empty(most, dtype=np.int32)
+    ends_by_input = np.empty(n_in + 1, dtype=np.int64)
+    for t0 in range(0, R, tile):
+        t1 = min(t0 + tile, R)
+        ends_by_input[:] = 0
+        for r in range(t0, t1):
+            for c in range(starts[r], ends[r]):
+                ends_by_input[indices[c] + 1] += 1
+        for i in range(n_in):
+            ends_by_input[i + 1] += ends_by_input[i]
+        for r in range(t0, t1):  # afterwards, ends_by_input[i] is where input i's rows end
+            for c in range(starts[r], ends[r]):
+                i = indices[c]
+                rows[ends_by_input[i]] = r
+                ends_by_input[i] += 1
+        c = 0
+        for i in range(n_in):
+            end = ends_by_input[i]
+            if c < end:
+                g = dW[i]
+                while c + 4 <= end:
+                    d0 = D[rows[c]]
+                    d1 = D[rows[c + 1]]
+                    d2 = D[rows[c + 2]]
+                    d3 = D[rows[c + 3]]
+                    for j in range(g.shape[0]):
+                        g[j] += (d0[j] + d1[j]) + (d2[j] + d3[j])
+                    c += 4
+                while c < end:
+                    d0 = D[rows[c]]
+                    for j in range(g.shape[0]):
+                        g[j] += d0[j]
+                    c += 1
 
 
 def event_matmul(ev, W):
     """``X @ W`` for the binary ``X`` behind ``ev``; shape (R, n_out)."""
     R = ev.shape[0]
     out = np.empty((R, W.shape[1]), dtype=W.dtype)
+    args = (ev.starts, ev.ends, ev.indices, W, out)
     with batch_chunks(R, ev.n_active * W.shape[1]) as k:
         if k == 1:
-            _event_matmul_rows(ev.indptr, ev.indices, W, out, 0, R)
+            _event_matmul_rows(*args, 0, R)
         else:
-            run_slices(
-                lambda c, r0, r1: _event_matmul_rows(ev.indptr, ev.indices, W, out, r0, r1), R, k
-            )
+            run_slices(lambda c, r0, r1: _event_matmul_rows(*args, r0, r1), R, k)
     return out
 
 
 def event_grad(ev, D):
-    """``X.T @ D`` for the binary ``X`` behind ``ev``; shape (n_in, n_out)."""
-    R, n_in = ev.shape
-    with batch_chunks(R, ev.n_active * D.shape[1]) as k:
-        parts = np.zeros((k, n_in, D.shape[1]), dtype=D.dtype)
-        if k == 1:
-            _event_grad_rows(ev.indptr, ev.indices, D, parts[0], 0, R)
-        else:
-            run_slices(
-                lambda c, r0, r1: _event_grad_rows(ev.indptr, ev.indices, D, parts[c], r0, r1),
-                R,
-                k,
-            )
-    return parts[0] if k == 1 else parts.sum(axis=0)
+    """``X.T @ D`` for the binary ``X`` behind ``ev``; shape (n_in, n_out).
+
+    Serial: split over two threads by columns of the result, it ran slower on the 2-core
+    machine (config A's 2560 rows, and 8 times as many).
+    """
+    dW = np.zeros((ev.shape[1], D.shape[1]), dtype=D.dtype)
+    _event_grad_tiles(ev.starts, ev.ends, ev.indices, D, dW)
+    return dW
 
 
-def use_events(mode, X2, train=True):
+def break_even_density(n_out):
+    """Spike density below which "auto" takes the event path for ``n_out`` output units."""
+    if n_out < NARROW:
+        return BREAK_EVEN_DENSITIES[-1]
+    return float(np.interp(n_out, BREAK_EVEN_OUTPUTS, BREAK_EVEN_DENSITIES))
+
+
+def use_events(mode, X2, n_out):
     """The events of ``X2`` when ``mode`` asks for the event path (or allows it, "auto").
 
     "dense": None. "event": the events whenever ``X2`` is binary. "auto": the events when
-    ``X2`` is binary and its density is below :data:`BREAK_EVEN_DENSITY` (with ``train``) or
-    :data:`BREAK_EVEN_DENSITY_FORWARD` (a forward pass alone).
+    ``X2`` is binary and its density is below :func:`break_even_density` of a layer with
+    ``n_out`` outputs.
     """
     if mode == "dense":
         return None
     if mode == "event":
         return to_events(X2)
-    return to_events(X2, BREAK_EVEN_DENSITY if train else BREAK_EVEN_DENSITY_FORWARD)
+    limit = break_even_density(n_out)
+    return to_events(X2, limit) if limit > 0 else None

@@ -12,7 +12,7 @@ from .readouts import READOUTS
 
 
 class Network:
-    """Stacked recurrent cells with a readout and a loss.
+    r"""Stacked recurrent cells with a readout and a loss.
 
     Parameters
     ----------
@@ -33,11 +33,18 @@ class Network:
         ``dropout`` and the others are scaled by ``1 / (1 - dropout)``, independently per
         step. Applied only in :meth:`loss_grad` and only while ``dropout_rng`` is a generator
         (the estimator sets it during ``fit``).
+    spike_penalty : float >= 0
+        Weight :math:`\lambda` of an L1 penalty on the spikes of the hidden spiking layers
+        (cells with ``spiking = True`` whose output feeds another layer or an affine readout),
+        added by :meth:`loss_grad`: :math:`\lambda \sum_l \bar y_l`, with :math:`\bar y_l`
+        the mean output of layer :math:`l` over steps, samples and units (over valid steps
+        only with a mask), whose gradient :math:`\lambda / N_l` reaches every output of the
+        layer. Sparser spikes make the event-driven products (:mod:`.events`) cheaper.
     """
 
     def __init__(
         self, cells, recurrent, readout="mean", loss="softmax_ce", train_threshold=True,
-        train_decay=False, readout_kwargs=None, dropout=0.0,
+        train_decay=False, readout_kwargs=None, dropout=0.0, spike_penalty=0.0,
     ):  # fmt: skip
         self.cells = list(cells)
         self.recurrent = list(recurrent)
@@ -49,6 +56,7 @@ class Network:
         self.train_decay = train_decay
         self.dropout = float(dropout)
         self.dropout_rng = None
+        self.spike_penalty = float(spike_penalty)
 
     # ------------------------------------------------------------------ parameters
     def init(self, rng, sizes, n_out=None, dtype=np.float32, **cell_kwargs):
@@ -156,10 +164,11 @@ class Network:
             outs.append(H)
         return outs
 
-    def backward(self, params, caches, dZ, masks=None):
+    def backward(self, params, caches, dZ, masks=None, extra=None):
         """BPTT from the gradient of the readout output; returns gradients like ``params``.
 
-        ``masks``: the dropout masks filled by :meth:`forward`, if any.
+        ``masks``: the dropout masks filled by :meth:`forward`, if any. ``extra``: per layer,
+        None or a gradient added to that of the layer's output (a penalty on it).
         """
         layers, readout = params
         masks = masks or [None] * len(layers)  # inputs of layers 1..L-1, then the readout
@@ -168,6 +177,8 @@ class Network:
             dH = dH * masks[-1]
         grads = [None] * len(layers)
         for i in range(len(layers) - 1, -1, -1):
+            if extra is not None and extra[i] is not None:
+                dH = dH + extra[i]
             dH, grads[i] = self.cells[i].backward(layers[i], caches[i], dH, need_dX=i > 0)
             if i > 0 and masks[i - 1] is not None:
                 dH = dH * masks[i - 1]
@@ -193,8 +204,30 @@ class Network:
             loss, dZ = self.loss_fn(Z, Y, mask)
         # every cell's cache ends with its output sequence
         rates = [self._rate(c[-1], mask) for c in caches[:-1]]
-        grads = self.backward(params, caches, dZ.astype(Z.dtype, copy=False), masks)
+        extra = None
+        if self.spike_penalty > 0:
+            extra = self._penalty_grads(caches, mask)
+            loss += self.spike_penalty * sum(r for r, e in zip(rates, extra) if e is not None)
+        grads = self.backward(params, caches, dZ.astype(Z.dtype, copy=False), masks, extra)
         return loss, grads, rates
+
+    def _penalty_grads(self, caches, mask):
+        """Per layer, the gradient of the spike penalty on its output, or None (see the
+        class)."""
+        out = []
+        last = len(self.cells) - 1
+        for i, (cell, cache) in enumerate(zip(self.cells, caches[:-1])):
+            hidden = i < last or bool(self.readout.param_names)
+            if not (hidden and getattr(cell, "spiking", False)):
+                out.append(None)
+                continue
+            Y = cache[-1]
+            if mask is None:
+                out.append(Y.dtype.type(self.spike_penalty / Y.size))
+            else:
+                n = max(float(mask.sum()) * Y.shape[2], 1.0)
+                out.append((mask[..., None] * (self.spike_penalty / n)).astype(Y.dtype))
+        return out
 
     @staticmethod
     def _rate(Y, mask):

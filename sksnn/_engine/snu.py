@@ -40,11 +40,12 @@ import numpy as np
 
 from ._numba import jit
 from .activations import act_grad_row, act_row, activation_code
-from .events import EVENT_MODES, event_grad, event_matmul, use_events
+from .events import EVENT_MODES, add_weight_rows, event_grad, use_events
 from .fastmath import sigmoid
 from .parallel import batch_chunks, run_over_batch, run_slices
 from .state import state_arrays
 from .surrogates import default_slope, surrogate_code, surrogate_row
+from .workspace import empty
 
 
 @jit(inline="always")
@@ -67,7 +68,10 @@ def _row_argmax(Y, t, b):
 
 
 @jit
-def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, S, Y, b0, b1):
+def _snu_forward_rows(
+    A, H, threshold, decay, soft, g_code, lateral, S0, Y0, S, Y, starts, ends, indices, W, b0,
+    b1,
+):  # fmt: skip
     """Fused SNU time loop over the batch rows ``b0:b1``.
 
     A : (T, B, n) input currents ``W x_t``; H : (n, n) recurrent matrix (used as ``y @ H``)
@@ -75,15 +79,21 @@ def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, S, 
     window of truncated BPTT), or (0, n) for zero. Writes S and Y; S may be A itself (each
     element of A is read once, just before the same element of S is written).
 
+    Event input (``starts`` of length T B, else empty): row ``t B + b`` of the input is given
+    by its active inputs ``indices[starts[r]:ends[r]]`` and its current is summed from the
+    rows of W into ``A[t, b]`` just before the step uses it (pass A = S), while the row is
+    about to be used: the currents are never a separate pass over memory.
+
     Each (t, b) row runs a few short loops over the units with every branch on the
     configuration hoisted out of them, so each loop compiles to SIMD code; the arrays are
     indexed directly (a view per row would cost more than a short row's arithmetic).
     """
-    T, _, n = A.shape
+    T, B, n = A.shape
     one = A.dtype.type(1.0)
     zero = A.dtype.type(0.0)
     has_rec = H.shape[0] > 0
     has_state = S0.shape[0] > 0
+    events_in = starts.shape[0] > 0
     S0_ = S0.reshape(1, S0.shape[0], n)  # the step before the first, as a (1, B, n) slab
     Y0_ = Y0.reshape(1, Y0.shape[0], n)
     rec = np.empty((b1 - b0, n), dtype=A.dtype)
@@ -97,6 +107,8 @@ def _snu_forward_rows(A, H, threshold, decay, soft, g_code, lateral, S0, Y0, S, 
         else:
             PS, PY, tp = S0_, Y0_, 0
         for b in range(b0, b1):
+            if events_in:
+                add_weight_rows(indices, starts[t * B + b], ends[t * B + b], W, A[t, b])
             if t == 0 and not has_state:
                 for j in range(n):
                     S[t, b, j] = A[t, b, j]
@@ -199,6 +211,10 @@ def _snu_backward_rows(
                         ddec[j] += dV[t, b, j] * PS[tp, b, j] * (one - PY[tp, b, j])
 
 
+_NO_ROWS = np.empty(0, dtype=np.int64)
+_NO_INDICES = np.empty(0, dtype=np.int32)
+
+
 def snu_init(rng, n_in, n_out, *, recurrent=False, threshold=1.0, decay=0.8, dtype=np.float32):
     """Initial parameters of one SNU layer (Glorot-uniform weights).
 
@@ -282,8 +298,8 @@ class SNUCell:
             ``(s, y)`` of shape (B, n_out) before the first step, from :meth:`final_state`
             of the previous window (truncated BPTT); zero when None.
         train : bool
-            Whether a backward pass follows (it reuses the input's events, so the event path
-            pays at a higher spike density than for a forward pass alone).
+            Whether a backward pass follows. Part of every cell's interface; the SNU takes the
+            same path either way (the two break even at about the same spike density).
 
         Returns
         -------
@@ -295,19 +311,30 @@ class SNUCell:
         W = params["W"]
         T, B, n_in = X.shape
         n = W.shape[1]
-        # binary, sparse input (spikes): accumulate the weight rows of the active inputs
-        ev = use_events(getattr(self, "spike_path", "auto"), X.reshape(T * B, n_in), train)
         X2 = X.reshape(T * B, n_in)
-        A = (X2 @ W if ev is None else event_matmul(ev, W)).reshape(T, B, n)
+        # binary, sparse input (spikes): accumulate the weight rows of the active inputs,
+        # inside the time loop (the currents are never a separate pass over memory)
+        ev = use_events(getattr(self, "spike_path", "auto"), X2, n)
+        if ev is None:
+            # the states overwrite the currents in place
+            S = np.matmul(X2, W, out=empty((T * B, n), W.dtype)).reshape(T, B, n)
+            starts = ends = _NO_ROWS
+            indices = _NO_INDICES
+            work = S.size
+        else:
+            S = empty((T, B, n), W.dtype)
+            starts, ends, indices = ev.starts, ev.ends, ev.indices
+            # an event's additions run 8 or 16 to a vector; split over the threads from
+            # about 2 M events x outputs (config A's input layer, 128 images, gained)
+            work = S.size + ev.n_active * n // 2
         H = params.get("H")
         if H is None:
             H = np.empty((0, 0), dtype=W.dtype)
-        S = A  # the states overwrite the currents in place
-        Y = np.empty_like(A)
+        Y = empty((T, B, n), W.dtype)
         S0, Y0 = state_arrays(state, 2, n, W.dtype)
         run_over_batch(
-            _snu_forward_rows, B, A.size, A, H, params["threshold"], params["decay"], self.soft,
-            self.g_code, self.lateral, S0, Y0, S, Y,
+            _snu_forward_rows, B, work, S, H, params["threshold"], params["decay"], self.soft,
+            self.g_code, self.lateral, S0, Y0, S, Y, starts, ends, indices, W,
         )  # fmt: skip
         return Y, (X, S, (S0, Y0), ev, Y)
 
@@ -347,7 +374,7 @@ class SNUCell:
         n = W.shape[1]
         H = params.get("H")
         HT = np.ascontiguousarray(H.T) if H is not None else np.empty((0, 0), W.dtype)
-        dV = np.empty_like(S)
+        dV = empty(S.shape, W.dtype)
         args = (
             np.ascontiguousarray(dY, dtype=W.dtype), S, Y, HT, params["threshold"],
             params["decay"], self.soft, self.g_code, self.lateral, self.s_code, self.slope,
@@ -371,7 +398,9 @@ class SNUCell:
             grads["H"] = Y[:-1].reshape(-1, n).T @ dV[1:].reshape(-1, n)
             if Y0.shape[0]:
                 grads["H"] += Y0.T @ dV[0]
-        dX = (dV2 @ W.T).reshape(T, B, n_in) if need_dX else None
+        dX = None
+        if need_dX:
+            dX = np.matmul(dV2, W.T, out=empty((T * B, n_in), W.dtype)).reshape(T, B, n_in)
         return dX, grads
 
     @staticmethod
