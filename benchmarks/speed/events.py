@@ -4,13 +4,14 @@ A  batch 128, 20 steps, 784-256-256-10 feed-forward SNU (``run.py``'s config A),
    :class:`~sksnn.SNUClassifier` networks are trained on MNIST, rate-coded as in the SNU paper
    (p = x * 6 / 20 per step): one as it comes (``spike_penalty=0``: its hidden layers fire at
    about 30 %, the input-gain calibration's target) and one for each ``--spike-penalty`` (an
-   L1 penalty on the hidden spikes). Then, on 128-image batches of the test set, the engine's
-   training step (forward + BPTT + Adam) and prediction are timed with every layer on the
-   dense path, on the event path, and on "auto", each path in blocks of its own (see
-   :func:`time_paths`).
+   L1 penalty on the hidden spikes). Then, on batches of the test set, the engine's training
+   step (forward + BPTT + Adam, 128 images) and prediction (forward, 1024 images: config A's
+   prediction batch in ``run.py``, and the estimators' prediction chunk) are timed with every
+   layer on the dense path, on the event path, and on "auto", each path in blocks of its own
+   (see :func:`time_paths`).
 B  batch 16, 100 steps, 88-150 SNU and an affine readout (config B): an
    :class:`~sksnn.SNUSequencePredictor` trained on the JSB chorales (shipped), timed on
-   100-step windows of JSB (about 4 % of the keys on).
+   100-step windows of JSB (about 4 % of the keys on; prediction on 256 of them).
 C  the input is a current (the digits' pixel intensities), not spikes: dense path only.
 
 Each table gives the medians, the spike density of each layer's input, the dense
@@ -79,11 +80,14 @@ def mnist_networks(data_home, penalties, epochs):
         _fit(clf, X, y)
         accuracy = clf.score(Xt, yt)
         rng = np.random.default_rng(0)
-        batches = []
-        for i in range(0, 128 * 8, 128):
-            data = clf._prepare_fit(Xt[i : i + 128], yt[i : i + 128], False)[0]
-            batches.append(clf._batch(data, np.arange(128), rng)[:2])
-        out.append((f"A (spike_penalty={lam:g})", clf, accuracy, batches, batches))
+        batches = {}
+        for size, count in ((128, 8), (CONFIGS["A"]["predict_batch"], 4)):
+            batches[size] = []
+            for i in range(0, size * count, size):
+                data = clf._prepare_fit(Xt[i : i + size], yt[i : i + size], False)[0]
+                batches[size].append(clf._batch(data, np.arange(size), rng)[:2])
+        train, predict = batches[128], batches[CONFIGS["A"]["predict_batch"]]
+        out.append((f"A (spike_penalty={lam:g})", clf, accuracy, train, predict))
     return out
 
 
@@ -100,7 +104,7 @@ def jsb_network(epochs):
 
 
 # ---------------------------------------------------------------------- timing
-def time_paths(est, train_batches, predict_batches, repeat, warm_up=0.6, rounds=2):
+def time_paths(est, train_batches, predict_batches, repeat, warm_up=0.6, rounds=3):
     """Median ms of a training step and of a prediction per path.
 
     Each path runs in blocks of its own (untimed calls for ``warm_up`` seconds, then

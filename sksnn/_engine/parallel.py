@@ -31,8 +31,9 @@ import numba
 #: below this many (step, row, unit) elements a kernel stays serial. Measured on 2 cores,
 #: where the matrix products between the kernels already keep both cores busy: slicing the
 #: time loops of config A (2560 x 256 per layer) or B (1600 x 150) made a training step
-#: slower (A 14.6 against 14.3 ms, B 2.2 against 1.5 ms); the event-driven products of A's
-#: input layer (20 M additions) gained.
+#: slower (A 14.6 against 14.3 ms, B 2.2 against 1.5 ms). The event path counts its work
+#: differently (see ``events.SCAN_WORK`` and ``SNUCell.forward``): the extraction of A's
+#: input events and its event-driven input layer (18 M additions) gain from two threads.
 MIN_PARALLEL_WORK = 1 << 22
 
 _LOCK = threading.Lock()
