@@ -126,6 +126,25 @@ def test_event_products_split_over_threads_match(monkeypatch):
     with numba_threads(2):
         np.testing.assert_allclose(event_matmul(ev, W), X @ W, rtol=1e-12)
         np.testing.assert_allclose(event_grad(ev, D), X.T @ D, rtol=1e-12)
+        # the rows split over two threads, each filling its own part of the buffer
+        split = to_events(X)
+        assert split.n_active == ev.n_active
+        for r in range(len(X)):
+            np.testing.assert_array_equal(
+                split.indices[split.starts[r] : split.ends[r]], np.flatnonzero(X[r])
+            )
+        # one half of the rows full, the other empty: 50 % overall, but the first slice
+        # overflows its share of the first guess (25 %) and the matrix is scanned again
+        half = np.zeros((64, 30))
+        half[:32] = 1.0
+        ev_half = to_events(half)
+        assert ev_half.n_active == 32 * 30
+        np.testing.assert_allclose(event_matmul(ev_half, W), half @ W, rtol=1e-12)
+        assert to_events(half, max_density=0.4) is None  # too dense: given up
+        assert to_events(half, max_density=0.5) is not None
+        bad = half.copy()
+        bad[50, 3] = 0.5  # in the second slice
+        assert to_events(bad) is None
 
 
 @pytest.mark.parametrize("recurrent", [False, True])

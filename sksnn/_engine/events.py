@@ -118,13 +118,14 @@ def emit_ones(x, out, start):
 
 # ---------------------------------------------------------------------- building events
 @jit
-def _events_rows(X, starts, ends, indices, base, cap, r0, r1):
+def _events_rows(X, starts, ends, indices, base, cap, r0, r1, found, c):
     """The ones of rows ``r0:r1`` of X (R, n): row r's go to ``indices[starts[r]:ends[r]]``,
     the rows one after the other from ``indices[base]`` on, in at most ``cap`` entries.
 
-    Returns the number of ones, -1 when X holds a value other than 0 and 1, or -2 when they
-    do not fit in ``cap`` entries. Each row is counted (and checked) by a branch-free loop,
-    then its ones are extracted while it is still in the L1 cache.
+    Returns 0, or -1 when X holds a value other than 0 and 1, or -2 when the ones do not fit
+    in ``cap`` entries; ``found[c]`` receives the number of ones counted (on -2, up to and
+    including the row that did not fit). Each row is counted (and checked) by a branch-free
+    loop, then its ones are extracted while it is still in the L1 cache.
     """
     n = X.shape[1]
     zero = X.dtype.type(0.0)
@@ -140,15 +141,18 @@ def _events_rows(X, starts, ends, indices, base, cap, r0, r1):
             nz += nonzero
             bad += nonzero & (v != one)  # NaN is "non-zero and not one"
         if bad:
+            found[c] = total
             return -1
         if total + nz > cap:
+            found[c] = total + nz
             return -2
         starts[r] = base + total
         if nz:
             emit_ones(x, indices, base + total)
         total += nz
         ends[r] = base + total
-    return total
+    found[c] = total
+    return 0
 
 
 class Events:
@@ -196,33 +200,39 @@ def to_events(X2, max_density=1.0):
     max_active = min(int(max_density * R * n), R * n)
     starts = empty((R,), np.int64)
     ends = empty((R,), np.int64)
-    # first, room for a guess of the number of ones; a denser matrix is scanned again with
-    # room for all (a buffer for every entry of X2 would be a large allocation for every
-    # call, whose page faults cost more than the scan)
+    # first, room for a guess of the number of ones (a buffer for every entry of X2 would be
+    # a large allocation for every call, whose page faults cost more than the scan); each
+    # slice of rows fills its own part of the buffer, in proportion to its rows
     guess = min(max_active, int(FIRST_GUESS_DENSITY * R * n))
     with batch_chunks(R, SCAN_WORK * X2.size) as k:
         bounds = [(c * R // k, (c + 1) * R // k) for c in range(k)]
-        for total_cap in (guess, max_active):
-            # each slice of rows fills its own part of the buffer, sized in proportion
-            caps = [min(-(-total_cap * (r1 - r0) // R) + n, (r1 - r0) * n) for r0, r1 in bounds]
-            bases = np.cumsum([0, *caps])
-            indices = empty((int(bases[-1]),), np.int32)
-            found = np.empty(k, dtype=np.int64)
+        caps = [min(-(-guess * (r1 - r0) // R), (r1 - r0) * n) for r0, r1 in bounds]
+        bases = np.cumsum([0, *caps])
+        indices = empty((int(bases[-1]),), np.int32)
+        status = np.zeros(k, dtype=np.int64)
+        found = np.zeros(k, dtype=np.int64)
 
-            def scan(c, r0, r1, caps=caps, bases=bases, indices=indices, found=found):
-                found[c] = _events_rows(X2, starts, ends, indices, bases[c], caps[c], r0, r1)
+        def scan(c, r0, r1):
+            status[c] = _events_rows(
+                X2, starts, ends, indices, bases[c], caps[c], r0, r1, found, c
+            )
 
-            if k == 1:
-                scan(0, 0, R)
-            else:
-                run_slices(scan, R, k)
-            if (found == -1).any():
-                return None  # not binary
-            if (found >= 0).all() or total_cap == max_active:
-                break
-    total = int(found.sum())
-    if (found < 0).any() or total > max_active:
+        if k == 1:
+            scan(0, 0, R)
+        else:
+            run_slices(scan, R, k)
+    if (status == -1).any():
+        return None  # not binary
+    total = int(found.sum())  # on -2, a lower bound of the ones of X2
+    if total > max_active:
         return None  # too dense
+    if (status == -2).any():
+        # a slice held more ones than its share of the guess (the guess was below the limit,
+        # or its rows are denser than the others): scan again, with room for the limit
+        indices = np.empty(max_active, dtype=np.int32)
+        if _events_rows(X2, starts, ends, indices, 0, max_active, 0, R, found, 0) < 0:
+            return None  # too dense
+        total = int(found[0])
     return Events(starts, ends, indices, total, (R, n))
 
 
