@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
 from ._base import PREDICT_CHUNK, BaseNetwork, InputTypeError, check_labels
+from ._engine.workspace import recycle, workspace
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -256,18 +257,25 @@ class BaseSequencePredictor(BaseNetwork):
     def _mean_loss(self, data):
         params = self._inference_params()
         total, steps = 0.0, 0.0
-        for s in range(0, data.n, PREDICT_CHUNK):
-            idx = np.arange(s, min(s + PREDICT_CHUNK, data.n))
-            Xb, Yb, mask = self._batch(data, idx, None)
-            states = None
-            for w in self._windows(Xb.shape[0]):  # bptt_steps bounds the memory here too
-                Z, caches = self._net.forward(params, Xb[w], states=states, train=False)
-                states = self._net.final_states(caches)
-                loss, _ = self._net.loss_fn(Z, Yb[w], mask[w])
-                n_steps = float(mask[w].sum())
-                total += loss * n_steps
-                steps += n_steps
+        with workspace():  # its own scope: fit's temporaries stay untouched
+            for s in range(0, data.n, PREDICT_CHUNK):
+                idx = np.arange(s, min(s + PREDICT_CHUNK, data.n))
+                Xb, Yb, mask = self._batch(data, idx, None)
+                total, steps = self._window_losses(params, Xb, Yb, mask, total, steps)
         return total / steps
+
+    def _window_losses(self, params, Xb, Yb, mask, total, steps):
+        """Add one chunk's summed loss and valid steps to ``total`` and ``steps``."""
+        states = None
+        for w in self._windows(Xb.shape[0]):  # bptt_steps bounds the memory here too
+            recycle()  # the last window's temporaries are free again (states are copies)
+            Z, caches = self._net.forward(params, Xb[w], states=states, train=False)
+            states = self._net.final_states(caches)
+            loss, _ = self._net.loss_fn(Z, Yb[w], mask[w])
+            n_steps = float(mask[w].sum())
+            total += loss * n_steps
+            steps += n_steps
+        return total, steps
 
     def _validation_score(self, data):
         return -self._mean_loss(data)

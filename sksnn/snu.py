@@ -66,8 +66,8 @@ _SNU_PARAMS_DOC = """
         number of spikes), "dense" uses matrix products, "auto" takes the event path when the
         batch's spike density is below the break-even density measured on a 2-core CPU,
         which grows with the layer's width (19 % from 256 units on, 11 % at 150, 8.5 % at 64,
-        3 % at 32, none at 16; output layers narrower than 16 units follow the 256-unit
-        rule). Both give the
+        3 % at 32, none at 16; layers narrower than 16 units, such as a classifier's output
+        layer, follow the 256-unit rule). Both give the
         same results up to float rounding; non-binary input always takes the dense path.
     spike_penalty : float >= 0, default=0.0
         L1 penalty on the spikes of the hidden layers, added to the training loss:
@@ -170,7 +170,8 @@ _FITTED_DOC = """
         Data-driven gain applied to each spiking hidden layer's Glorot input weights at
         initialisation (and to the output layer's, for an SRC classifier).
     loss_ : float
-        Mean training loss of the last epoch.
+        Mean training loss of the last epoch (with the ``alpha`` and ``spike_penalty``
+        terms).
     loss_curve_ : list of float
         Mean training loss per epoch.
     best_loss_ : float or None

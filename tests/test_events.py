@@ -201,3 +201,19 @@ def test_break_even_grows_with_the_width_of_the_layer():
     assert 0.1 < densities[-1] < 0.5
     # narrow output layers follow the widest layers' rule
     assert break_even_density(NARROW - 1) == break_even_density(1) == densities[-1]
+
+
+def test_events_of_strided_and_empty_input():
+    rng = np.random.default_rng(7)
+    big = (rng.random((9, 200)) < 0.2).astype(np.float32)
+    strided = big[:, ::2]  # rows of 100 entries, not contiguous
+    ev = to_events(strided)
+    for r in range(len(strided)):
+        np.testing.assert_array_equal(
+            ev.indices[ev.starts[r] : ev.ends[r]], np.flatnonzero(strided[r])
+        )
+    for shape in [(0, 5), (4, 0)]:
+        ev = to_events(np.zeros(shape, np.float32))
+        assert ev.n_active == 0 and ev.shape == shape
+        W = np.ones((shape[1], 3), np.float32)
+        np.testing.assert_array_equal(event_matmul(ev, W), np.zeros((shape[0], 3)))

@@ -118,12 +118,15 @@ def test_padding_changes_nothing():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("penalty", [0.0, 0.5])
 @pytest.mark.parametrize("readout", ["mean", "linear"])
-def test_dropout_gradient_matches_finite_differences_with_the_same_masks(readout):
-    """sSNU network with dropout, float64: each loss evaluation draws the same masks."""
+def test_dropout_gradient_matches_finite_differences_with_the_same_masks(readout, penalty):
+    """sSNU network with dropout (and a spike penalty), float64: each loss evaluation draws
+    the same masks."""
     loss = "softmax_ce" if readout == "mean" else "binary"
     net, params, rng = _network(True, "relu", True, False, readout, loss, [4, 5, 4, 3], 7)
     net.dropout = 0.4
+    net.spike_penalty = penalty
     T, B = 6, 3
     X = rng.random((T, B, 4))
     Y, mask = _targets(rng, loss, T, B, 3)

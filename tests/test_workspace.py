@@ -85,3 +85,36 @@ def test_estimator_results_do_not_depend_on_the_workspace(monkeypatch):
     plain = SNUClassifier(**kw).fit(X, y)
     np.testing.assert_array_equal(plain.coefs_[0], reused.coefs_[0])
     np.testing.assert_array_equal(plain.predict_proba(X), proba)
+
+
+def test_only_the_last_steps_arrays_are_kept():
+    with workspace():
+        a = empty((3,), np.float32)
+        recycle()
+        b = empty((4,), np.float32)  # this step uses another shape only
+        recycle()
+        assert empty((4,), np.float32) is b
+        assert empty((3,), np.float32) is not a  # let go with the step that did not use it
+
+
+def test_windowed_prediction_holds_one_window_of_temporaries(monkeypatch):
+    """Prediction in ``bptt_steps`` windows recycles per window: the arrays in use at once
+    do not grow with the length of the sequence."""
+    from sksnn import SNUSequencePredictor
+    from sksnn._engine import workspace as ws_module
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((2, 400, 6)) < 0.2).astype(float)
+    est = SNUSequencePredictor((8,), bptt_steps=20, max_iter=2, random_state=0).fit(X)
+    held = []
+    original = ws_module.Workspace.recycle
+
+    def recycle_and_count(self):
+        held.append(len(self._used))
+        original(self)
+
+    monkeypatch.setattr(ws_module.Workspace, "recycle", recycle_and_count)
+    windowed = est.predict_proba(X)
+    assert held and max(held) <= 8  # one window's arrays (S, Y, events), not twenty windows'
+    est.set_params(bptt_steps=None)
+    np.testing.assert_allclose(est.predict_proba(X), windowed, rtol=1e-5, atol=1e-6)

@@ -8,6 +8,14 @@ to an in-memory compilation instead of failing at import time.
 ``fastmath`` is restricted to the flags that keep NaN and Inf semantics, so divergence checks
 on the results still work. ``error_model="numpy"`` gives IEEE division (no ZeroDivisionError
 check, which would keep a loop from being vectorised).
+
+Numba checks a cached kernel against its own source file only: a kernel that inlines a helper
+from another module (the activations, ``events.add_weight_rows``, the intrinsics below) keeps
+its cached code when only the helper's file changes. While editing such a helper, clear the
+cache (the ``__pycache__`` folders of ``sksnn/_engine``, or ``NUMBA_CACHE_DIR``).
+
+:func:`nonzero_bits` and :func:`trailing_zeros` are LLVM intrinsics for the extraction of
+events (:mod:`.events`).
 """
 
 import warnings
@@ -72,11 +80,16 @@ def nonzero_bits(typingctx, x, start):
     bit i is set when ``x[start + i]`` is not zero (NaN counts as not zero). The caller
     guarantees ``start + 64 <= len(x)``.
 
-    One vector compare and a bit cast (two ``vcmpps`` into mask registers with AVX-512), where
-    a loop setting one bit per entry compiles to 64 shifts.
+    One vector compare and a bit cast (with AVX-512, 4 compares into mask registers for
+    float32, 8 for float64), where a loop setting one bit per entry compiles to 64 shifts.
     """
-    if not (isinstance(x, types.Array) and x.ndim == 1 and isinstance(x.dtype, types.Float)):
-        return None
+    if not (
+        isinstance(x, types.Array)
+        and x.ndim == 1
+        and x.layout == "C"
+        and isinstance(x.dtype, types.Float)
+    ):
+        return None  # a typing error: strided rows would be read wrong
     sig = types.uint64(x, types.intp)
 
     def codegen(context, builder, signature, args):

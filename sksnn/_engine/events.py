@@ -38,12 +38,12 @@ from .workspace import empty
 BREAK_EVEN_OUTPUTS = (16, 32, 64, 150, 256)
 BREAK_EVEN_DENSITIES = (0.0, 0.03, 0.085, 0.11, 0.19)
 
-#: Layers with fewer outputs than this (a classifier's output layer) follow the rule of the
-#: widest layers. Their product costs little either way (config A's 256 -> 10 layer: 0.14 ms
-#: dense, 0.3 ms as events), but in a forward pass whose other layers run on events, their
-#: BLAS call is the only one: it wakes OpenBLAS's worker thread, which then spins (about 0.1 s
-#: by default) on the core the event kernels of the next batch need; that cost 1.5 ms of a
-#: 4.3 ms config-A prediction.
+#: Layers with fewer outputs than this (in practice a classifier's output layer) follow the
+#: rule of the widest layers. Their product costs little either way (config A's 256 -> 10
+#: layer: 0.14 ms dense, 0.3 ms as events), but in a forward pass whose other layers run on
+#: events, their BLAS call is the only one: it wakes OpenBLAS's worker thread, which then
+#: spins (about 0.1 s by default) on the core the event kernels of the next batch need; that
+#: cost 1.6 ms of a 4.3 ms config-A prediction of 128 images.
 NARROW = 16
 
 EVENT_MODES = ("auto", "dense", "event")
@@ -157,7 +157,9 @@ def _events_rows(X, starts, ends, indices, base, cap, r0, r1, found, c):
 
 class Events:
     """The active inputs of a binary (R, n) matrix: row r's are
-    ``indices[starts[r]:ends[r]]`` (see :func:`to_events`).
+    ``indices[starts[r]:ends[r]]`` (see :func:`to_events`). The rows need not follow each
+    other in ``indices``, which may hold unused entries: index it through ``starts`` and
+    ``ends`` only.
 
     Attributes
     ----------
@@ -196,7 +198,12 @@ def to_events(X2, max_density=1.0):
     -------
     Events or None
     """
+    X2 = np.ascontiguousarray(X2)  # the bit masks read 64 consecutive entries
     R, n = X2.shape
+    if R == 0:
+        return Events(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32), 0, (R, n)
+        )
     max_active = min(int(max_density * R * n), R * n)
     starts = empty((R,), np.int64)
     ends = empty((R,), np.int64)
@@ -325,7 +332,7 @@ def event_grad(ev, D):
 
 def break_even_density(n_out):
     """Spike density below which "auto" takes the event path for ``n_out`` output units."""
-    if n_out < NARROW:
+    if n_out < NARROW:  # an output layer, in practice
         return BREAK_EVEN_DENSITIES[-1]
     return float(np.interp(n_out, BREAK_EVEN_OUTPUTS, BREAK_EVEN_DENSITIES))
 

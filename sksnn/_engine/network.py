@@ -9,6 +9,7 @@ import numpy as np
 
 from .losses import LOSSES
 from .readouts import READOUTS
+from .workspace import recycle, workspace
 
 
 class Network:
@@ -248,10 +249,12 @@ class Network:
         if self.readout_name != "linear":
             raise ValueError(f"windows need a per-step readout, not {self.readout_name!r}")
         outs, states = [], None
-        for lo in range(0, X.shape[0], window):
-            Z, caches = self.forward(params, X[lo : lo + window], states=states, train=False)
-            states = self.final_states(caches)
-            outs.append(self.link(Z))
+        with workspace():  # a scope of its own, so that memory stays bounded by the window
+            for lo in range(0, X.shape[0], window):
+                recycle()  # the last window's temporaries are free (the states are copies)
+                Z, caches = self.forward(params, X[lo : lo + window], states=states, train=False)
+                states = self.final_states(caches)
+                outs.append(self.link(Z))
         return np.concatenate(outs)
 
 

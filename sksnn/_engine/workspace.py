@@ -13,10 +13,11 @@ gets its own array. Outside a scope, :func:`empty` is ``np.empty``. A scope belo
 thread that opened it (concurrent fits and predictions on threads do not share arrays), and
 its arrays are freed when it closes.
 
-Arrays from :func:`empty` must not outlive the step that made them: only temporaries that
-the engine consumes within the step (layer states, outputs, gradients with respect to them)
-use it; results handed back to the caller (weight gradients, predictions, carried states) do
-not.
+Arrays from :func:`empty` must not be used after the next :func:`recycle`: only the
+temporaries of a step use it (layer states and outputs, the gradients with respect to them,
+events), so a cell's outputs and cache, and ``Network.layer_outputs``, are valid until then;
+what the engine hands back as results (weight gradients, predictions, the carried states of
+``final_states``) are fresh arrays.
 """
 
 import threading
@@ -44,10 +45,17 @@ class Workspace:
         return arr
 
     def recycle(self):
-        """Start a new step: every array handed out so far may be handed out again."""
+        """Start a new step: the arrays handed out in the last step may be handed out again.
+
+        Only those are kept: arrays of shapes the last step did not use (a shorter last
+        batch, sequences of another length) are let go, so the scope holds at most one
+        step's temporaries plus those of the step in progress.
+        """
+        free = {}
         for key, arr in self._used:
-            self._free.setdefault(key, []).append(arr)
-        self._used.clear()
+            free.setdefault(key, []).append(arr)
+        self._free = free
+        self._used = []
 
 
 @contextmanager
