@@ -190,7 +190,7 @@ def to_events(X2, max_density=1.0):
     Parameters
     ----------
     X2 : ndarray of shape (R, n)
-        C-contiguous, floating.
+        Floating (copied to C order first if it is not in it).
     max_density : float
         Give up (return None) once more than this fraction of the entries are ones.
 
