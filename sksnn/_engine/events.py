@@ -27,7 +27,7 @@ of machine (``benchmarks/speed``): above it the dense GEMM is faster.
 import numpy as np
 
 from ._numba import jit, nonzero_bits, trailing_zeros
-from .parallel import batch_chunks, run_slices
+from .parallel import batch_chunks, run_slices, slice_bounds
 from .workspace import empty
 
 #: Break-even spike density of the event path against the dense products, by the number of
@@ -212,7 +212,7 @@ def to_events(X2, max_density=1.0):
     # slice of rows fills its own part of the buffer, in proportion to its rows
     guess = min(max_active, int(FIRST_GUESS_DENSITY * R * n))
     with batch_chunks(R, SCAN_WORK * X2.size) as k:
-        bounds = [(c * R // k, (c + 1) * R // k) for c in range(k)]
+        bounds = slice_bounds(R, k)
         caps = [min(-(-guess * (r1 - r0) // R), (r1 - r0) * n) for r0, r1 in bounds]
         bases = np.cumsum([0, *caps])
         indices = empty((int(bases[-1]),), np.int32)

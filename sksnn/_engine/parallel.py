@@ -86,6 +86,12 @@ def run_over_batch(kernel, batch, work, *args):
             run_slices(lambda c, b0, b1: kernel(*args, b0, b1), batch, k)
 
 
+def slice_bounds(batch, n_slices):
+    """The ``(b0, b1)`` of each of the ``n_slices`` contiguous slices of ``range(batch)`` that
+    :func:`run_slices` runs."""
+    return [(c * batch // n_slices, (c + 1) * batch // n_slices) for c in range(n_slices)]
+
+
 def run_slices(kernel, batch, n_slices):
     """Call ``kernel(c, b0, b1)`` for ``n_slices`` contiguous slices of ``range(batch)``.
 
@@ -94,7 +100,7 @@ def run_slices(kernel, batch, n_slices):
     :func:`batch_chunks` (which guarantees that one caller at a time uses the pool). When the
     pool no longer takes work (interpreter shutdown), the calling thread runs every slice.
     """
-    bounds = [(c, c * batch // n_slices, (c + 1) * batch // n_slices) for c in range(n_slices)]
+    bounds = [(c, b0, b1) for c, (b0, b1) in enumerate(slice_bounds(batch, n_slices))]
     pool = _STATE["pool"]
     if pool is None or pool._max_workers < n_slices - 1:
         if pool is not None:
